@@ -1,0 +1,134 @@
+#!/usr/bin/env bash
+# Regenerate $PATCHES_DIR from the commits base..<branch> of $TREE
+# (default build/linux, branch master; 'make export TREE=build/dev' exports
+# the branch checked out there).
+#
+# Output is stable: --zero-commit, no signature, no threading, no base-commit
+# line, fixed abbrev. The cover letter keeps the subject, blurb, From and
+# Date of the existing 0000-cover-letter.patch; its shortlog and diffstat are
+# regenerated. Exporting an unchanged tree therefore changes nothing.
+# The new series is written to a temp dir and swapped in at the end.
+set -euo pipefail
+# shellcheck source=scripts/lib.sh
+. "$(dirname "$0")/lib.sh"
+
+COVER=0000-cover-letter.patch
+tmp=
+cleanup() { [ -z "$tmp" ] || rm -rf "$tmp"; }
+trap cleanup EXIT
+
+# Header value of the first header NAME in FILE (folded lines joined).
+header() { # FILE NAME
+	awk -v name="$2" '
+		/^$/ { exit }
+		found && /^[ \t]/ { sub(/^[ \t]+/, " "); val = val $0; next }
+		found { exit }
+		index($0, name ": ") == 1 { found = 1; val = substr($0, length(name) + 3) }
+		END { print val }' "$1"
+}
+
+# The blurb of a cover letter: the body up to the shortlog ("Name (N):"
+# followed by an indented subject), or up to the diffstat/signature.
+blurb() { # FILE
+	awk '
+		!body { if ($0 == "") body = 1; next }
+		{ line[++n] = $0 }
+		END {
+			end = n
+			for (i = 1; i < n; i++) {
+				if (line[i] ~ /^[^ ].* \([0-9]+\):$/ && line[i+1] ~ /^  /) { end = i - 1; break }
+				if (line[i] == "-- " || line[i] ~ /^ [0-9]+ files? changed/) { end = i - 1; break }
+			}
+			while (end > 0 && line[end] == "") end--
+			for (i = 1; i <= end; i++) print line[i]
+		}' "$1"
+}
+
+main() {
+	require_tree
+	local branch
+	if [ "$TREE" = "$MAIN_TREE" ]; then
+		branch=master
+	else
+		branch=$(git -C "$TREE" symbolic-ref -q --short HEAD) ||
+			die "$TREE has a detached HEAD; check out the series branch first"
+	fi
+	git -C "$TREE" rev-parse -q --verify 'base^{commit}' >/dev/null ||
+		die "$TREE has no 'base' tag"
+	if [ -n "$(git -C "$TREE" status --porcelain --untracked-files=no)" ]; then
+		warn "$TREE has uncommitted changes; only commits are exported"
+	fi
+	local count
+	count=$(git -C "$TREE" rev-list --count "base..$branch")
+	[ "$count" -gt 0 ] || die "$TREE has no commits in base..$branch: nothing to export"
+
+	# What to keep from the existing cover letter.
+	local old=$PATCHES_DIR/$COVER subject='' prefix=PATCH from='' date='' rest
+	if [ -f "$old" ]; then
+		subject=$(header "$old" Subject)
+		if [[ $subject =~ ^\[([^]]*)\][[:space:]]*(.*)$ ]]; then
+			rest=${BASH_REMATCH[2]}
+			prefix=$(sed -E 's# *[0-9]+/[0-9]+ *$##' <<<"${BASH_REMATCH[1]}")
+			subject=$rest
+		fi
+		from=$(header "$old" From)
+		date=$(header "$old" Date)
+	fi
+	[ -n "$prefix" ] || prefix=PATCH
+
+	mkdir -p "$BUILD"
+	tmp=$(mktemp -d "$BUILD/.export.XXXXXX")
+	local env=()
+	if [[ $from =~ ^(.*)\ \<(.*)\>$ ]]; then
+		env+=(GIT_COMMITTER_NAME="${BASH_REMATCH[1]}" GIT_COMMITTER_EMAIL="${BASH_REMATCH[2]}")
+	fi
+	[ -z "$date" ] || env+=(GIT_COMMITTER_DATE="$date")
+	env "${env[@]}" git -C "$TREE" \
+		-c core.abbrev=12 -c diff.noprefix=false -c diff.mnemonicPrefix=false \
+		-c diff.relative=false -c diff.orderFile= -c format.headers= \
+		format-patch -q -o "$tmp/new" --numbered --cover-letter --zero-commit \
+		--no-signature --no-thread --no-to --no-cc --no-base \
+		--subject-prefix="$prefix" "base..$branch" >/dev/null
+
+	# Put the kept subject and blurb into the new cover letter.
+	local cover=$tmp/new/$COVER
+	[ -f "$cover" ] || die "git format-patch wrote no cover letter"
+	if [ -f "$old" ]; then
+		blurb "$old" >"$tmp/blurb"
+		awk -v subj="$subject" -v bfile="$tmp/blurb" '
+			!done_subj && /\*\*\* SUBJECT HERE \*\*\*/ { sub(/\*\*\* SUBJECT HERE \*\*\*/, subj); done_subj = 1 }
+			$0 == "*** BLURB HERE ***" { while ((getline l < bfile) > 0) print l; next }
+			{ print }' "$cover" >"$cover.new"
+		mv "$cover.new" "$cover"
+	else
+		warn "no $COVER existed: edit the subject and blurb in the new one"
+	fi
+
+	# Carry over other files (series, notes); rewrite a series file.
+	local f
+	if [ -d "$PATCHES_DIR" ]; then
+		for f in "$PATCHES_DIR"/* "$PATCHES_DIR"/.[!.]*; do
+			[ -e "$f" ] || continue
+			case $(basename "$f") in
+			[0-9][0-9][0-9][0-9]-*.patch) ;;
+			*) cp -a "$f" "$tmp/new/" ;;
+			esac
+		done
+	fi
+	if [ -f "$tmp/new/series" ]; then
+		for f in "$tmp/new"/[0-9][0-9][0-9][0-9]-*.patch; do
+			[ "$(basename "$f")" = "$COVER" ] || basename "$f"
+		done >"$tmp/new/series"
+	fi
+
+	if [ -d "$PATCHES_DIR" ]; then
+		mv "$PATCHES_DIR" "$tmp/old"
+	fi
+	mv "$tmp/new" "$PATCHES_DIR"
+	say "exported $count patch(es) + cover letter from $TREE (base..$branch) to $PATCHES_DIR"
+	if git -C "$REPO" rev-parse -q --verify HEAD >/dev/null 2>&1; then
+		git -C "$REPO" status --short -- "$PATCHES_DIR" | sed "s/^/$PROG:   /"
+	fi
+}
+
+main "$@"

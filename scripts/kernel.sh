@@ -1,0 +1,105 @@
+#!/usr/bin/env bash
+# Configure and build the guest kernel for a flavor (vm | debug) out of tree:
+#   O=build/kernel-<flavor>: tinyconfig + configs/vm.config [+ debug.config]
+#   merged with scripts/kconfig/merge_config.sh, then olddefconfig; every
+#   setting of the fragments is checked afterwards (a symbol the tree's
+#   Kconfig does not define, e.g. VFIO_CDEV_NOIOMMU on the base, is skipped).
+# Builds bzImage with ccache and -j$(nproc), then headers_install into O=.
+# Log: build/logs/kernel-<flavor>.log
+set -euo pipefail
+# shellcheck source=scripts/lib.sh
+. "$(dirname "$0")/lib.sh"
+
+flavor=${1:-vm}
+flavor_check "$flavor"
+out=$(kernel_out "$flavor")
+log=$LOGS/kernel-$flavor$(tree_suffix).log
+frags=("$REPO/configs/vm.config")
+[ "$flavor" = vm ] || frags+=("$REPO/configs/$flavor.config")
+
+export CCACHE_BASEDIR=${CCACHE_BASEDIR:-$REPO}
+KMAKE=(make -C "$TREE" O="$out" CC="ccache gcc" -j"$NPROC")
+
+# The settings the fragments ask for, last one winning: "SYMBOL VALUE"
+# lines, VALUE "n" for "# CONFIG_X is not set".
+wanted() {
+	awk '
+		/^CONFIG_[A-Za-z0-9_]+=/ { s = $0; sub(/=.*/, "", s); v = $0; sub(/^[^=]*=/, "", v); want[s] = v; next }
+		/^# CONFIG_[A-Za-z0-9_]+ is not set/ { want[$2] = "n" }
+		END { for (s in want) print s, want[s] }' "${frags[@]}" | sort
+}
+
+# Every symbol some Kconfig file of the tree defines.
+defined_symbols() {
+	find "$TREE" -name 'Kconfig*' -not -path '*/.git/*' -print0 |
+		xargs -0 grep -hE '^[[:space:]]*(menu)?config[[:space:]]+[A-Za-z0-9_]+' |
+		awk '{print "CONFIG_" $2}' | sort -u
+}
+
+check_config() {
+	local cfg=$out/.config sym val have bad=() defs=''
+	while read -r sym val; do
+		have=$(grep -E "^$sym=" "$cfg" | head -1 | cut -d= -f2- || true)
+		if [ "$val" = n ]; then
+			case $have in y | m) ;; *) continue ;; esac
+		else
+			[ "$have" != "$val" ] || continue
+		fi
+		[ -n "$defs" ] || defs=$(defined_symbols)
+		if ! grep -qx "$sym" <<<"$defs"; then
+			continue # not in this tree's Kconfig (e.g. added by the series)
+		fi
+		bad+=("$sym: wanted ${val/#n/not set}, got ${have:-not set}")
+	done < <(wanted)
+	if [ ${#bad[@]} -gt 0 ]; then
+		printf '%s: error: %s\n' "$PROG" "the $flavor config does not have what the fragments ask for:" >&2
+		printf '%s:   %s\n' "$PROG" "${bad[@]}" >&2
+		die "fix configs/*.config (a missing dependency?) and rerun"
+	fi
+}
+
+configure() {
+	local prev=$out/.config.harness-prev
+	rm -f "$prev"
+	[ ! -f "$out/.config" ] || cp -p "$out/.config" "$prev"
+	{
+		"${KMAKE[@]}" tinyconfig &&
+			"$TREE/scripts/kconfig/merge_config.sh" -m -O "$out" "$out/.config" "${frags[@]}" &&
+			"${KMAKE[@]}" olddefconfig
+	} >>"$log" 2>&1 || {
+		tail -30 "$log" >&2
+		die "configuring the $flavor kernel failed (log: $log)"
+	}
+	check_config
+	# Unchanged config: keep the old file (and its mtime) to stay incremental.
+	if [ -f "$prev" ] && cmp -s "$prev" "$out/.config"; then
+		mv -f "$prev" "$out/.config"
+	else
+		rm -f "$prev"
+	fi
+}
+
+main() {
+	require_tree
+	local t0
+	t0=$(now)
+	mkdir -p "$out" "$LOGS"
+	: >"$log"
+	say "building the $flavor kernel from $TREE in $out (log: $log)"
+	configure
+	if ! "${KMAKE[@]}" bzImage >>"$log" 2>&1; then
+		grep -E 'error|Error' "$log" | head -30 >&2 || true
+		die "the $flavor kernel build failed (log: $log)"
+	fi
+	"${KMAKE[@]}" headers_install >>"$log" 2>&1 ||
+		die "headers_install failed (log: $log)"
+	local warnings
+	warnings=$(grep -E ': warning: ' "$log" | sort -u || true)
+	if [ -n "$warnings" ]; then
+		warn "the $flavor kernel build printed warnings:"
+		printf '%s\n' "$warnings" >&2
+	fi
+	say "$flavor kernel ready: $out/arch/x86/boot/bzImage ($(($(now) - t0))s)"
+}
+
+main "$@"

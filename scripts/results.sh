@@ -1,0 +1,108 @@
+#!/usr/bin/env bash
+# Judge a guest serial log: results.sh LOG [SUMMARY_FILE]
+#
+# For every suite of vm/suites (and any other suite found in the log) it
+# prints the suite's top-level TAP result lines and its totals, taken from
+# the kselftest "# Totals: pass:.. fail:.. xfail:.. xpass:.. skip:.. error:.."
+# line(s) when present, else counted from the "ok N"/"not ok N" lines
+# ("# SKIP" = skipped; the "#"-prefixed lines kselftest_harness nests are
+# not counted). A suite that did not run, has no end marker (hung or the
+# guest died), exited nonzero, timed out or printed no TAP counts one more
+# failure. Two more checks: the guest ran to its end, and the kernel log
+# has no splat (WARNING/BUG/KASAN/UBSAN/lockdep/INFO:/Call Trace/Oops/
+# panic/kmemleak). Ends with "N passed, N failed, N skipped" alone on a line
+# (also written to SUMMARY_FILE); exit status 1 if anything failed.
+set -euo pipefail
+# shellcheck source=scripts/lib.sh
+. "$(dirname "$0")/lib.sh"
+
+log=${1:?usage: results.sh LOG [SUMMARY_FILE]}
+summary=${2:-}
+[ -f "$log" ] || die "no log $log"
+
+expected=$(awk '!/^[[:space:]]*(#|$)/ { print $1 }' "$REPO/vm/suites")
+
+out=$(awk -v expected="$expected" '
+function flush_counts(s) {
+	if (tot_seen[s]) { P[s] = tp[s]; F[s] = tf[s]; S[s] = ts[s] }
+	else { P[s] = cp[s]; F[s] = cf[s]; S[s] = cs[s] }
+}
+BEGIN {
+	n = split(expected, e, "\n")
+	for (i = 1; i <= n; i++) if (e[i] != "") { order[++ns] = e[i]; known[e[i]] = 1 }
+	splat_re = "\\] (WARNING:|BUG:|UBSAN:|KASAN:|INFO: |Call Trace:|Kernel panic|Oops|general protection fault|kernel BUG|------------\\[ cut here \\]|kmemleak: .*suspected memory leak)"
+}
+{ sub(/\r$/, "") }
+/^### suite [^ ]+ begin/ {
+	cur = $3
+	if (!known[cur]) { order[++ns] = cur; known[cur] = 1 }
+	began[cur] = 1
+	next
+}
+/^### suite [^ ]+ end/ {
+	s = $3
+	ended[s] = 1
+	for (i = 4; i <= NF; i++) {
+		if ($i ~ /^rc=/) rc[s] = substr($i, 4) + 0
+		if ($i ~ /^secs=/) secs[s] = substr($i, 6)
+	}
+	cur = ""
+	next
+}
+/^### harness done/ { done = 1 }
+/^### host: timeout/ { host_timeout = $0 }
+/^### kmemleak: unreferenced object/ || $0 ~ splat_re { splats[++nsplat] = $0 }
+cur != "" {
+	if ($0 ~ /^# Totals: pass:/) {
+		tot_seen[cur] = 1
+		split($0, kv, /[ :]+/)
+		# kv: "#" "Totals" "pass" P "fail" F "xfail" XF "xpass" XP "skip" S "error" E
+		for (i = 3; i < length(kv); i += 2) t[kv[i]] = kv[i + 1] + 0
+		tp[cur] += t["pass"] + t["xfail"]
+		tf[cur] += t["fail"] + t["xpass"] + t["error"]
+		ts[cur] += t["skip"]
+	} else if ($0 ~ /^(not )?ok [0-9]+/) {
+		lines[cur] = lines[cur] $0 "\n"
+		if ($0 ~ /# *[Ss][Kk][Ii][Pp]/) cs[cur]++
+		else if ($0 ~ /^not ok/) cf[cur]++
+		else cp[cur]++
+	} else if ($0 ~ /^1\.\.[0-9]+/) {
+		plan[cur] += substr($0, 4) + 0
+	}
+}
+END {
+	for (i = 1; i <= ns; i++) {
+		s = order[i]
+		flush_counts(s)
+		note = ""
+		if (!began[s]) { F[s]++; note = "did not run" }
+		else if (!ended[s]) { F[s]++; note = "no end marker: hung or the guest died" }
+		else if (rc[s] == 124 || rc[s] == 137 || rc[s] == 143) { F[s]++; note = "timed out (rc=" rc[s] ")" }
+		else if (rc[s] != 0 && F[s] == 0) { F[s]++; note = "exited with rc=" rc[s] }
+		else if (P[s] + F[s] + S[s] == 0) { F[s]++; note = "printed no TAP results" }
+		else if (rc[s] != 0) note = "rc=" rc[s]
+		ran = cp[s] + cf[s] + cs[s]
+		if (plan[s] && ran != plan[s]) note = note (note ? ", " : "") "planned " plan[s] ", reported " ran
+		printf "== suite %s%s\n", s, (secs[s] != "" ? " (" secs[s] "s)" : "")
+		printf "%s", lines[s]
+		printf "-- %s: %d passed, %d failed, %d skipped%s\n\n", s, P[s], F[s], S[s], (note ? " [" note "]" : "")
+		tpass += P[s]; tfail += F[s]; tskip += S[s]
+	}
+	printf "== kernel log and guest\n"
+	if (done) { print "ok - the guest ran its script to the end"; tpass++ }
+	else { print "not ok - the guest did not reach the end of its script (crash, panic or timeout)" (host_timeout ? ": " host_timeout : ""); tfail++ }
+	if (nsplat == 0) { print "ok - no kernel splat in the log"; tpass++ }
+	else {
+		print "not ok - kernel splat in the log:"
+		for (i = 1; i <= nsplat && i <= 40; i++) print "   " splats[i]
+		if (nsplat > 40) print "   ... (" nsplat - 40 " more lines)"
+		tfail++
+	}
+	printf "\n%d passed, %d failed, %d skipped\n", tpass, tfail, tskip
+}' "$log")
+
+printf '%s\n' "$out"
+last=$(tail -n 1 <<<"$out")
+[ -z "$summary" ] || printf '%s\n' "$last" >"$summary"
+failed=$(awk '{ print $3 }' <<<"$last")
+[ "$failed" = 0 ]

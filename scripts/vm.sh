@@ -1,0 +1,134 @@
+#!/usr/bin/env bash
+# Boot the built kernel + initramfs of a flavor under QEMU (TCG, no vIOMMU,
+# two edu devices) and let vm/init do MODE:
+#   check  run vm/suites; serial log build/logs/check-<flavor>.log
+#   run    the demo transcript (vm/run.sh); log build/logs/run-<flavor>.log
+#   shell  interactive shell on the serial console
+# QEMU runs as a child of this script; on exit, Ctrl-C or a timeout it is
+# killed, so no QEMU is left behind. The host-side timeout (VM_TIMEOUT,
+# default: the sum of the suite timeouts plus boot time) names the suite
+# that hung. Exit status: 0 when the guest powered off by itself, 2 on a
+# host timeout, 1 on other errors. Judging the log is scripts/results.sh's job.
+set -euo pipefail
+# shellcheck source=scripts/lib.sh
+. "$(dirname "$0")/lib.sh"
+
+flavor=${1:-vm}
+mode=${2:-check}
+flavor_check "$flavor"
+case $mode in check | run | shell) ;; *) die "unknown mode '$mode' (check, run or shell)" ;; esac
+
+kernel=$(kernel_out "$flavor")/arch/x86/boot/bzImage
+initrd=$(initramfs_out "$flavor")
+log=$LOGS/$mode-$flavor$(tree_suffix).log
+# Debug kernels (KASAN, lockdep, kmemleak) are several times slower.
+scale=1
+[ "$flavor" != debug ] || scale=4
+BOOT_ALLOWANCE=120
+
+APPEND="console=ttyS0 loglevel=5 vfio.enable_unsafe_noiommu_mode=1 panic=-1 hugepagesz=2M hugepages=64"
+APPEND+=" harness.mode=$mode harness.timeout_scale=$scale ${VM_APPEND:-}"
+EDU=(-device "edu,dma_mask=0xffffffffffffffff")
+QEMU=(qemu-system-x86_64 -accel tcg -machine pc -smp 2 -m 3G
+	-nodefaults -display none -no-reboot
+	-kernel "$kernel" -initrd "$initrd" -append "$APPEND"
+	"${EDU[@]}" "${EDU[@]}")
+
+qpid=
+tpid=
+cleanup() {
+	if [ -n "$qpid" ] && kill -0 "$qpid" 2>/dev/null; then
+		kill -TERM "$qpid" 2>/dev/null || true
+		for _ in 1 2 3 4 5 6 7 8 9 10; do
+			kill -0 "$qpid" 2>/dev/null || break
+			sleep 0.2
+		done
+		kill -KILL "$qpid" 2>/dev/null || true
+		wait "$qpid" 2>/dev/null || true
+	fi
+	if [ -n "$tpid" ]; then
+		kill "$tpid" 2>/dev/null || true
+		wait "$tpid" 2>/dev/null || true
+	fi
+	qpid='' tpid=''
+}
+trap cleanup EXIT
+trap 'say "interrupted: QEMU stopped"; cleanup; exit 130' INT TERM
+
+# Host-side budget: every suite's timeout (scaled) plus boot and shutdown.
+default_timeout() {
+	local sum=0
+	if [ "$mode" = check ]; then
+		sum=$(awk '!/^[[:space:]]*(#|$)/ { s += $2 } END { print s + 0 }' "$REPO/vm/suites")
+	else
+		sum=180
+	fi
+	echo $(((sum + BOOT_ALLOWANCE) * scale))
+}
+
+# The suite that began in the log but has no end marker.
+hung_suite() {
+	awk '{ sub(/\r$/, "") }
+		/^### suite [^ ]+ begin/ { cur = $3 }
+		/^### suite [^ ]+ end/ { cur = "" }
+		END { print cur }' "$log"
+}
+
+# What to show on the terminal while the guest runs.
+live_filter() {
+	if [ "$mode" = run ] || [ -n "${VERBOSE:-}" ]; then
+		cat
+	else
+		awk '{ sub(/\r$/, "") }
+			/^### (suite|edu|harness|warning)/ || /\] (WARNING|BUG|KASAN|UBSAN|Kernel panic|Oops|INFO: |kmemleak)/ {
+				print "  guest: " $0; fflush() }'
+	fi
+}
+
+main() {
+	[ -f "$kernel" ] || die "$kernel not found (make kernel)"
+	[ -f "$initrd" ] || die "$initrd not found (make initramfs)"
+	command -v qemu-system-x86_64 >/dev/null || die "qemu-system-x86_64 not installed (make deps)"
+	mkdir -p "$LOGS"
+
+	if [ "$mode" = shell ]; then
+		say "interactive guest; Ctrl-A X quits QEMU"
+		"${QEMU[@]}" -serial mon:stdio
+		return
+	fi
+
+	local limit t0 rc=0
+	limit=${VM_TIMEOUT:-$(default_timeout)}
+	t0=$(now)
+	say "booting the $flavor kernel under QEMU/TCG (mode $mode, timeout ${limit}s, log $log)"
+	: >"$log"
+	"${QEMU[@]}" -serial stdio </dev/null >"$log" 2>&1 &
+	qpid=$!
+	tail -n +1 -F --pid="$qpid" "$log" 2>/dev/null | live_filter &
+	tpid=$!
+	while kill -0 "$qpid" 2>/dev/null; do
+		if [ $(($(now) - t0)) -ge "$limit" ]; then
+			local hung
+			hung=$(hung_suite)
+			if [ -n "$hung" ]; then
+				printf '%s: error: guest timed out after %ss in suite %s (no end marker); QEMU killed\n' \
+					"$PROG" "$limit" "$hung" >&2
+			else
+				printf '%s: error: guest timed out after %ss (not inside a suite); QEMU killed\n' \
+					"$PROG" "$limit" >&2
+			fi
+			printf '### host: timeout after %ss in suite %s\n' "$limit" "${hung:-none}" >>"$log"
+			cleanup
+			return 2
+		fi
+		sleep 1
+	done
+	wait "$qpid" || rc=$?
+	qpid=
+	sleep 0.3 # let tail print the last lines
+	cleanup
+	[ "$rc" -eq 0 ] || die "QEMU exited with status $rc (log: $log)"
+	say "guest finished in $(($(now) - t0))s"
+}
+
+main "$@"
