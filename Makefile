@@ -1,0 +1,68 @@
+# Front door of the noiommu-cdev test harness. `make help` lists the targets.
+#
+# Variables (make VAR=value or environment):
+#   DEBUG=1       use the debug kernel (KASAN, lockdep, kmemleak, UBSAN, ...)
+#   TREE=dir      kernel tree for export/kernel/check (default build/linux)
+#   PATCHES_DIR   the series (default patches/)
+#   SHARED_DIR    shared inputs (default ../shared); MIRROR_DIR its mirror/
+#   VM_TIMEOUT    host-side guest timeout in seconds; VERBOSE=1 shows the
+#                 whole serial console; VM_APPEND extra kernel parameters
+
+SHELL := /bin/bash
+FLAVOR := $(if $(filter 1 y yes true,$(DEBUG)),debug,vm)
+S := scripts
+
+export TREE PATCHES_DIR SHARED_DIR MIRROR_DIR VM_TIMEOUT VM_APPEND VERBOSE
+
+.PHONY: help deps base tree export kernel selftests initramfs check run shell lint clean
+
+help:
+	@echo 'make check [DEBUG=1]  build everything, boot the VM, run the suites, print TAP'
+	@echo '                      and "N passed, N failed, N skipped" (exit status 0 = all passed)'
+	@echo 'make run [DEBUG=1]    boot the kernel and show the edu devices in noiommu mode'
+	@echo 'make shell [DEBUG=1]  boot the kernel with a shell on the serial console'
+	@echo 'make deps             install the Debian packages the harness needs'
+	@echo 'make base             fetch, verify and extract the base kernel source'
+	@echo 'make tree             build/linux master = base + patches/'
+	@echo 'make export [TREE=..] regenerate patches/ from base..master (or TREE=build/dev)'
+	@echo 'make kernel           configure and build the kernel (O=build/kernel-vm|debug)'
+	@echo 'make selftests        build the selftests and tests/ (needs make kernel)'
+	@echo 'make initramfs        build the guest initramfs (needs make selftests)'
+	@echo 'make lint             shellcheck every script'
+	@echo 'make clean            remove build output (keeps build/linux, build/src, worktrees)'
+
+deps:
+	@$(S)/deps.sh
+
+base: deps
+	@$(S)/base.sh
+
+tree: base
+	@$(S)/tree.sh
+
+export:
+	@$(S)/export.sh
+
+kernel:
+	@$(S)/kernel.sh $(FLAVOR)
+
+selftests:
+	@$(S)/selftests.sh $(FLAVOR)
+
+initramfs:
+	@$(S)/initramfs.sh $(FLAVOR)
+
+check:
+	@$(S)/check.sh check $(FLAVOR)
+
+run:
+	@$(S)/check.sh run $(FLAVOR)
+
+shell:
+	@$(S)/check.sh shell $(FLAVOR)
+
+lint:
+	@shellcheck -x $(S)/*.sh .ci/run && shellcheck -s sh vm/init vm/run.sh && echo 'lint: shellcheck clean'
+
+clean:
+	rm -rf build/kernel-* build/selftests-* build/initramfs-* build/logs build/apt build/.export.* build/.linux.*
