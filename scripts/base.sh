@@ -10,7 +10,7 @@ set -euo pipefail
 # shellcheck source=scripts/lib.sh
 . "$(dirname "$0")/lib.sh"
 
-DEBIAN_SID_LINE="deb http://deb.debian.org/debian sid main"
+DEBIAN_SID_LINE=${DEBIAN_SID_LINE:-"deb http://deb.debian.org/debian sid main"}
 DEBIAN_KEYRING=/usr/share/keyrings/debian-archive-keyring.gpg
 
 tmp=
@@ -47,7 +47,7 @@ apt_download() { # DESTDIR
 	apt-get -q "${opts[@]}" update ||
 		die "no mirror at $MIRROR_DIR and the Debian archive cannot be reached: cannot get the base"
 	(cd "$dest" && apt-get -q "${opts[@]}" download "$BASE_PKG=$BASE_VERSION") ||
-		die "no mirror at $MIRROR_DIR and apt could not download $BASE_PKG=$BASE_VERSION"
+		die "no mirror at $MIRROR_DIR and $BASE_PKG=$BASE_VERSION could not be downloaded from Debian sid (no registry reachable?): cannot get the base"
 	[ -f "$dest/$BASE_DEB" ] || die "apt download did not produce $BASE_DEB"
 }
 
@@ -68,6 +68,7 @@ get_deb() {
 	local d
 	d=$(mktemp -d "$dl/.download.XXXXXX")
 	tmp=$d
+	chmod 755 "$d" # apt's _apt user writes the download here
 	apt_download "$d" >&2
 	sha_ok "$d/$BASE_DEB" || exit 1
 	mv -f "$d/$BASE_DEB" "$deb"

@@ -32,6 +32,7 @@ header() { # FILE NAME
 blurb() { # FILE
 	awk '
 		!body { if ($0 == "") body = 1; next }
+		n == 0 && $0 == "" { next } # leading blank lines
 		{ line[++n] = $0 }
 		END {
 			end = n
@@ -85,10 +86,11 @@ main() {
 	[ -z "$date" ] || env+=(GIT_COMMITTER_DATE="$date")
 	env "${env[@]}" git -C "$TREE" \
 		-c core.abbrev=12 -c diff.noprefix=false -c diff.mnemonicPrefix=false \
-		-c diff.relative=false -c diff.orderFile= -c format.headers= \
+		-c diff.relative=false \
 		format-patch -q -o "$tmp/new" --numbered --cover-letter --zero-commit \
-		--no-signature --no-thread --no-to --no-cc --no-base \
-		--subject-prefix="$prefix" "base..$branch" >/dev/null
+		--no-signature --no-thread --no-to --no-cc --no-base -O/dev/null \
+		--subject-prefix="$prefix" "base..$branch" >/dev/null ||
+		die "git format-patch failed in $TREE"
 
 	# Put the kept subject and blurb into the new cover letter.
 	local cover=$tmp/new/$COVER
@@ -96,7 +98,9 @@ main() {
 	if [ -f "$old" ]; then
 		blurb "$old" >"$tmp/blurb"
 		awk -v subj="$subject" -v bfile="$tmp/blurb" '
-			!done_subj && /\*\*\* SUBJECT HERE \*\*\*/ { sub(/\*\*\* SUBJECT HERE \*\*\*/, subj); done_subj = 1 }
+			!done_subj && (i = index($0, "*** SUBJECT HERE ***")) {
+				$0 = substr($0, 1, i - 1) subj substr($0, i + 20); done_subj = 1
+			}
 			$0 == "*** BLURB HERE ***" { while ((getline l < bfile) > 0) print l; next }
 			{ print }' "$cover" >"$cover.new"
 		mv "$cover.new" "$cover"
@@ -126,9 +130,9 @@ main() {
 	fi
 	mv "$tmp/new" "$PATCHES_DIR"
 	say "exported $count patch(es) + cover letter from $TREE (base..$branch) to $PATCHES_DIR"
-	if git -C "$REPO" rev-parse -q --verify HEAD >/dev/null 2>&1; then
-		git -C "$REPO" status --short -- "$PATCHES_DIR" | sed "s/^/$PROG:   /"
-	fi
+	case $PATCHES_DIR in
+	"$REPO"/*) git -C "$REPO" status --short -- "$PATCHES_DIR" 2>/dev/null | sed "s/^/$PROG:   /" || true ;;
+	esac
 }
 
 main "$@"

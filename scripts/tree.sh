@@ -153,7 +153,7 @@ main() {
 	local p
 	for p in "${files[@]}"; do
 		if ! g am -q --committer-date-is-author-date "$p" >"$BUILD/.am.log" 2>&1; then
-			cat "$BUILD/.am.log" >&2
+			grep -E '^(error|fatal):' "$BUILD/.am.log" >&2 || cat "$BUILD/.am.log" >&2
 			printf '%s: error: patch %s does not apply\n' "$PROG" "$(basename "$p")" >&2
 			restore
 			if [ -n "$backup" ]; then
