@@ -5,6 +5,7 @@
 #   TREE=dir      kernel tree for export/kernel/check (default build/linux)
 #   PATCHES_DIR   the series (default patches/)
 #   SHARED_DIR    shared inputs (default ../shared); MIRROR_DIR its mirror/
+#   SUITES_FILE   the suite list (default vm/suites)
 #   VM_TIMEOUT    host-side guest timeout in seconds; VERBOSE=1 shows the
 #                 whole serial console; VM_APPEND extra kernel parameters
 
@@ -12,7 +13,7 @@ SHELL := /bin/bash
 FLAVOR := $(if $(filter 1 y yes true,$(DEBUG)),debug,vm)
 S := scripts
 
-export TREE PATCHES_DIR SHARED_DIR MIRROR_DIR VM_TIMEOUT VM_APPEND VERBOSE
+export TREE PATCHES_DIR SHARED_DIR MIRROR_DIR SUITES_FILE VM_TIMEOUT VM_APPEND VERBOSE
 
 .PHONY: help deps base tree export kernel selftests initramfs check run shell lint clean
 

@@ -23,6 +23,8 @@ step() { # NAME COMMAND...
 	timings+=("$name $(($(now) - t0))s")
 }
 
+trap 'say "interrupted"; exit 130' INT TERM
+
 main() {
 	local t0 vmrc=0 rc=0 summary
 	t0=$(now)

@@ -49,7 +49,7 @@ file_list() {
 		printf 'slink /%s /bin/busybox 0777 0 0\n' "$a"
 	done
 	printf 'file /init %s/vm/init 0755 0 0\n' "$REPO"
-	printf 'file /etc/harness/suites %s/vm/suites 0644 0 0\n' "$REPO"
+	printf 'file /etc/harness/suites %s 0644 0 0\n' "$SUITES_FILE"
 	printf 'file /harness/run.sh %s/vm/run.sh 0755 0 0\n' "$REPO"
 	add_tree "$tests" /tests
 	if [ -d "$BUILD/demo" ]; then
@@ -61,6 +61,7 @@ main() {
 	[ -x "$BUSYBOX" ] || die "$BUSYBOX not found (install busybox-static: make deps)"
 	"$BUSYBOX" --list-full >/dev/null 2>&1 || die "$BUSYBOX does not run"
 	[ -x "$GEN" ] || die "$GEN not found: build the $flavor kernel first (make kernel)"
+	[ -f "$SUITES_FILE" ] || die "no suite list $SUITES_FILE"
 	[ -d "$tests" ] || die "$tests not found: build the selftests first (make selftests)"
 	tmp=$(mktemp "$out.XXXXXX")
 	file_list >"$tmp.list"

@@ -7,6 +7,7 @@
 #   MIRROR_DIR   verified copy of the base .deb       (default: $SHARED_DIR/mirror)
 #   PATCHES_DIR  the series                           (default: <repo>/patches)
 #   TREE         kernel git tree to export/build/test (default: <repo>/build/linux)
+#   SUITES_FILE  the suite list the guest runs      (default: <repo>/vm/suites)
 
 PROG=${PROG:-$(basename "$0")}
 REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -16,6 +17,7 @@ LOGS=$BUILD/logs
 SHARED_DIR=${SHARED_DIR:-$REPO/../shared}
 MIRROR_DIR=${MIRROR_DIR:-$SHARED_DIR/mirror}
 PATCHES_DIR=${PATCHES_DIR:-$REPO/patches}
+SUITES_FILE=${SUITES_FILE:-$REPO/vm/suites}
 
 # The base: Debian's linux-source-7.2 7.2.13-1 (suite sid).
 BASE_PKG=linux-source-7.2
@@ -30,6 +32,7 @@ MAIN_TREE=$BUILD/linux
 TREE=${TREE:-$MAIN_TREE}
 case $TREE in /*) ;; *) TREE=$REPO/$TREE ;; esac
 TREE=${TREE%/}
+case $SUITES_FILE in /*) ;; *) SUITES_FILE=$REPO/$SUITES_FILE ;; esac
 
 GIT_IDENT_NAME="Noiommu Dev"
 GIT_IDENT_EMAIL="dev@noiommu.invalid"

@@ -20,7 +20,7 @@ log=${1:?usage: results.sh LOG [SUMMARY_FILE]}
 summary=${2:-}
 [ -f "$log" ] || die "no log $log"
 
-expected=$(awk '!/^[[:space:]]*(#|$)/ { print $1 }' "$REPO/vm/suites")
+expected=$(awk '!/^[[:space:]]*(#|$)/ { print $1 }' "$SUITES_FILE")
 
 out=$(awk -v expected="$expected" '
 function flush_counts(s) {
@@ -50,7 +50,7 @@ BEGIN {
 	next
 }
 /^### harness done/ { done = 1 }
-/^### host: timeout/ { host_timeout = $0 }
+/^### host: timeout/ { host_timeout = $0; hung_in = $NF }
 /^### kmemleak: unreferenced object/ || $0 ~ splat_re { splats[++nsplat] = $0 }
 cur != "" {
 	if ($0 ~ /^# Totals: pass:/) {
@@ -76,7 +76,8 @@ END {
 		flush_counts(s)
 		note = ""
 		if (!began[s]) { F[s]++; note = "did not run" }
-		else if (!ended[s]) { F[s]++; note = "no end marker: hung or the guest died" }
+		else if (!ended[s] && s == hung_in) { F[s]++; note = "hung: killed by the host timeout" }
+		else if (!ended[s]) { F[s]++; note = "no end marker: the guest died in it" }
 		else if (rc[s] == 124 || rc[s] == 137 || rc[s] == 143) { F[s]++; note = "timed out (rc=" rc[s] ")" }
 		else if (rc[s] != 0 && F[s] == 0) { F[s]++; note = "exited with rc=" rc[s] }
 		else if (P[s] + F[s] + S[s] == 0) { F[s]++; note = "printed no TAP results" }

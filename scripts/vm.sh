@@ -53,13 +53,21 @@ cleanup() {
 	qpid='' tpid=''
 }
 trap cleanup EXIT
-trap 'say "interrupted: QEMU stopped"; cleanup; exit 130' INT TERM
+# Die of the signal itself, so that the callers (check.sh, make) stop too.
+interrupted() {
+	cleanup
+	say "interrupted: QEMU stopped"
+	trap - "$1"
+	kill -"$1" $$
+}
+trap 'interrupted INT' INT
+trap 'interrupted TERM' TERM
 
 # Host-side budget: every suite's timeout (scaled) plus boot and shutdown.
 default_timeout() {
 	local sum=0
 	if [ "$mode" = check ]; then
-		sum=$(awk '!/^[[:space:]]*(#|$)/ { s += $2 } END { print s + 0 }' "$REPO/vm/suites")
+		sum=$(awk '!/^[[:space:]]*(#|$)/ { s += $2 } END { print s + 0 }' "$SUITES_FILE")
 	else
 		sum=180
 	fi
@@ -117,8 +125,8 @@ main() {
 				printf '%s: error: guest timed out after %ss (not inside a suite); QEMU killed\n' \
 					"$PROG" "$limit" >&2
 			fi
+			cleanup # before writing: QEMU writes the log at its own offset
 			printf '### host: timeout after %ss in suite %s\n' "$limit" "${hung:-none}" >>"$log"
-			cleanup
 			return 2
 		fi
 		sleep 1
