@@ -52,7 +52,9 @@ BEGIN {
 /^### harness done/ { done = 1 }
 /^### host: timeout/ { host_timeout = $0; hung_in = $NF }
 /^### kmemleak: unreferenced object/ || $0 ~ splat_re { splats[++nsplat] = $0 }
+{ tail[NR % 60] = $0 }
 cur != "" {
+	raw[cur] = raw[cur] "   | " $0 "\n"
 	if ($0 ~ /^# Totals: pass:/) {
 		tot_seen[cur] = 1
 		split($0, kv, /[ :]+/)
@@ -86,12 +88,23 @@ END {
 		if (plan[s] && ran != plan[s]) note = note (note ? ", " : "") "planned " plan[s] ", reported " ran
 		printf "== suite %s%s\n", s, (secs[s] != "" ? " (" secs[s] "s)" : "")
 		printf "%s", lines[s]
+		if (F[s] && raw[s] != "") {
+			# The whole output of a failed suite (last 200 lines), for diagnosis.
+			k = split(raw[s], rl, "\n") - 1
+			printf "   (output of %s%s)\n", s, (k > 200 ? ", last 200 of " k " lines" : "")
+			for (j = (k > 200 ? k - 199 : 1); j <= k; j++) print rl[j]
+		}
 		printf "-- %s: %d passed, %d failed, %d skipped%s\n\n", s, P[s], F[s], S[s], (note ? " [" note "]" : "")
 		tpass += P[s]; tfail += F[s]; tskip += S[s]
 	}
 	printf "== kernel log and guest\n"
 	if (done) { print "ok - the guest ran its script to the end"; tpass++ }
-	else { print "not ok - the guest did not reach the end of its script (crash, panic or timeout)" (host_timeout ? ": " host_timeout : ""); tfail++ }
+	else {
+		print "not ok - the guest did not reach the end of its script (crash, panic or timeout)" (host_timeout ? ": " host_timeout : "")
+		print "   (last lines of the serial log)"
+		for (j = NR - 59; j <= NR; j++) if (j > 0) print "   | " tail[j % 60]
+		tfail++
+	}
 	if (nsplat == 0) { print "ok - no kernel splat in the log"; tpass++ }
 	else {
 		print "not ok - kernel splat in the log:"

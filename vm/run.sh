@@ -27,10 +27,15 @@ for bdf in $EDU_BDFS; do
 		show "ls $d/vfio-dev"
 		for c in "$d"/vfio-dev/*; do
 			[ -e "$c" ] || continue
-			show "ls -l /dev/vfio/devices/${c##*/}"
+			if [ -e "$c/dev" ]; then
+				show "cat $c/dev"
+				show "ls -l /dev/vfio/devices/${c##*/}"
+			else
+				echo "  (${c##*/} has no char device: this kernel gives the noiommu device no cdev)"
+			fi
 		done
 	else
-		echo "  (no vfio-dev cdev for $bdf: this kernel gives noiommu devices no cdev)"
+		echo "  (no vfio-dev entry for $bdf)"
 	fi
 done
 
