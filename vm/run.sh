@@ -1,8 +1,9 @@
 #!/bin/sh
 # Guest side of `make run`: a readable transcript of the edu devices in
 # no-IOMMU mode (bound to vfio-pci by /init, which exports EDU_BDFS), then
-# every executable in /demo, in name order (the hook for userspace demos:
-# whatever is in build/demo/ on the host is packed there).
+# every executable in /demo, in name order, with the first edu device's PCI
+# address as its argument (the hook for the userspace demos of examples/,
+# which scripts/demo.sh builds into build/demo/ on the host).
 
 section() { printf '\n=== %s\n' "$*"; }
 show() { printf '$ %s\n' "$*"; sh -c "$*" 2>&1 | sed 's/^/  /'; }
@@ -43,11 +44,13 @@ section "/dev/vfio"
 show 'ls -l /dev/vfio /dev/vfio/devices'
 show 'cat /proc/sys/kernel/tainted'
 
+# Each demo gets the PCI address of the first edu device.
 if [ -d /demo ]; then
 	for demo in /demo/*; do
-		[ -x "$demo" ] || continue
-		section "demo $demo"
-		"$demo"
+		if [ ! -f "$demo" ] || [ ! -x "$demo" ]; then continue; fi
+		section "demo ${demo##*/}"
+		printf '$ %s %s\n' "$demo" "$EDU_BDF"
+		"$demo" "$EDU_BDF"
 		echo "(exit status $?)"
 	done
 fi
