@@ -15,12 +15,12 @@ S := scripts
 
 export TREE PATCHES_DIR SHARED_DIR MIRROR_DIR SUITES_FILE VM_TIMEOUT VM_APPEND VERBOSE
 
-.PHONY: help deps base tree export kernel selftests initramfs check run shell lint clean
+.PHONY: help deps base tree export kernel selftests demo initramfs check run shell lint clean
 
 help:
 	@echo 'make check [DEBUG=1]  build everything, boot the VM, run the suites, print TAP'
 	@echo '                      and "N passed, N failed, N skipped" (exit status 0 = all passed)'
-	@echo 'make run [DEBUG=1]    boot the kernel and show the edu devices in noiommu mode'
+	@echo 'make run [DEBUG=1]    boot the kernel, show the edu devices in noiommu mode, run examples/edu_dma'
 	@echo 'make shell [DEBUG=1]  boot the kernel with a shell on the serial console'
 	@echo 'make deps             install the Debian packages the harness needs'
 	@echo 'make base             fetch, verify and extract the base kernel source'
@@ -28,6 +28,7 @@ help:
 	@echo 'make export [TREE=..] regenerate patches/ from base..master (or TREE=build/dev)'
 	@echo 'make kernel           configure and build the kernel (O=build/kernel-vm|debug)'
 	@echo 'make selftests        build the selftests and tests/ (needs make kernel)'
+	@echo 'make demo             build examples/ into build/demo (needs make kernel)'
 	@echo 'make initramfs        build the guest initramfs (needs make selftests)'
 	@echo 'make lint             shellcheck every script'
 	@echo 'make clean            remove build output (keeps build/linux, build/src, worktrees)'
@@ -49,6 +50,9 @@ kernel:
 
 selftests:
 	@$(S)/selftests.sh $(FLAVOR)
+
+demo:
+	@$(S)/demo.sh $(FLAVOR)
 
 initramfs:
 	@$(S)/initramfs.sh $(FLAVOR)

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The whole pipeline: check.sh [check|run|shell] [vm|debug]
-#   deps -> base -> tree -> kernel -> selftests -> initramfs -> VM -> results
+#   deps -> base -> tree -> kernel -> selftests -> demo -> initramfs -> VM -> results
 # With TREE=<other tree> the tree step is skipped and that tree is built and
 # tested as it is (e.g. TREE=build/dev while developing the series).
 # check: prints each suite's TAP, per-suite totals, step timings, and ends
@@ -40,6 +40,7 @@ main() {
 	fi
 	step kernel "$S/kernel.sh" "$flavor"
 	step selftests "$S/selftests.sh" "$flavor"
+	step demo "$S/demo.sh" "$flavor"
 	step initramfs "$S/initramfs.sh" "$flavor"
 	step vm "$S/vm.sh" "$flavor" "$mode" || vmrc=$?
 	timings+=("total $(($(now) - t0))s")
