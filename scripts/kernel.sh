@@ -86,6 +86,8 @@ main() {
 	mkdir -p "$out" "$LOGS"
 	: >"$log"
 	say "building the $flavor kernel from $TREE in $out (log: $log)"
+	[ -f "$out/vmlinux" ] ||
+		say "first build in $out: it takes a while (5-10 minutes on 2 cores; later builds are incremental); to follow it: tail -f $log"
 	configure
 	if ! "${KMAKE[@]}" bzImage >>"$log" 2>&1; then
 		grep -E 'error|Error' "$log" | head -30 >&2 || true
