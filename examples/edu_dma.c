@@ -470,12 +470,14 @@ static void set_msi(struct edu *e, int efd)
 		.index = VFIO_PCI_MSI_IRQ_INDEX,
 		.count = 1,
 	};
-	if (efd < 0) {
+	if (efd >= 0) {
+		memcpy(set->data, &efd, sizeof(int32_t));
+	} else {
+		/* no data and count 0: MSI off */
 		set->argsz = sizeof(*set);
 		set->flags = VFIO_IRQ_SET_DATA_NONE | VFIO_IRQ_SET_ACTION_TRIGGER;
 		set->count = 0;
 	}
-	memcpy(set->data, &efd, sizeof(int32_t));
 	IOCTL("msi", e->dev, VFIO_DEVICE_SET_IRQS, set);
 }
 
