@@ -70,4 +70,4 @@ lint:
 	@shellcheck -x $(S)/*.sh .ci/run && shellcheck -s sh vm/init vm/run.sh && echo 'lint: shellcheck clean'
 
 clean:
-	rm -rf build/kernel-* build/selftests-* build/initramfs-* build/logs build/apt build/.export.* build/.linux.*
+	rm -rf build/kernel-* build/selftests-* build/demo build/initramfs-* build/logs build/apt build/.export.* build/.linux.*
