@@ -66,7 +66,7 @@ run:
 shell:
 	@$(S)/check.sh shell $(FLAVOR)
 
-lint:
+lint: deps
 	@shellcheck -x $(S)/*.sh .ci/run && shellcheck -s sh vm/init vm/run.sh && echo 'lint: shellcheck clean'
 
 clean:
