@@ -21,8 +21,10 @@ summary=${2:-}
 [ -f "$log" ] || die "no log $log"
 
 expected=$(awk '!/^[[:space:]]*(#|$)/ { print $1 }' "$SUITES_FILE")
+KNOWN_LEAKS=${KNOWN_LEAKS:-$REPO/vm/known-leaks}
+known=$(awk '!/^[[:space:]]*(#|$)/ { print $1 }' "$KNOWN_LEAKS" 2>/dev/null || true)
 
-out=$(awk -v expected="$expected" '
+out=$(awk -v expected="$expected" -v knownfuncs="$known" '
 function flush_counts(s) {
 	if (tot_seen[s]) { P[s] = tp[s]; F[s] = tf[s]; S[s] = ts[s] }
 	else { P[s] = cp[s]; F[s] = cf[s]; S[s] = cs[s] }
@@ -30,7 +32,18 @@ function flush_counts(s) {
 BEGIN {
 	n = split(expected, e, "\n")
 	for (i = 1; i <= n; i++) if (e[i] != "") { order[++ns] = e[i]; known[e[i]] = 1 }
-	splat_re = "\\] (WARNING:|BUG:|UBSAN:|KASAN:|INFO: |Call Trace:|Kernel panic|Oops|general protection fault|kernel BUG|------------\\[ cut here \\]|kmemleak: .*suspected memory leak)"
+	splat_re = "\\] (WARNING:|BUG:|UBSAN:|KASAN:|INFO: |Call Trace:|Kernel panic|Oops|general protection fault|kernel BUG|------------\\[ cut here \\])"
+	nk = split(knownfuncs, kf, "\n")
+}
+# A kmemleak report (printed by vm/init) is judged when it is complete.
+function leak_done() {
+	if (leak == "") return
+	if (leak_known) known_leaks[++nknown] = leak " (known: " leak_known ")"
+	else {
+		splats[++nsplat] = leak
+		for (j = 1; j <= nbody; j++) splats[++nsplat] = body[j]
+	}
+	leak = ""; nbody = 0
 }
 { sub(/\r$/, "") }
 /^### suite [^ ]+ begin/ {
@@ -51,7 +64,16 @@ BEGIN {
 }
 /^### harness done/ { done = 1 }
 /^### host: timeout/ { host_timeout = $0; hung_in = $NF }
-/^### kmemleak: unreferenced object/ || $0 ~ splat_re { splats[++nsplat] = $0 }
+/^### kmemleak: / {
+	if ($0 ~ /^### kmemleak: unreferenced object/) { leak_done(); leak = $0; leak_known = "" }
+	else if (leak != "") {
+		if (nbody < 16) body[++nbody] = $0
+		for (i = 1; i <= nk; i++) if (kf[i] != "" && index($0, " " kf[i] "+0x")) leak_known = kf[i]
+	}
+	next
+}
+{ leak_done() }
+$0 ~ splat_re { splats[++nsplat] = $0 }
 { tail[NR % 60] = $0 }
 cur != "" {
 	raw[cur] = raw[cur] "   | " $0 "\n"
@@ -97,7 +119,9 @@ END {
 		printf "-- %s: %d passed, %d failed, %d skipped%s\n\n", s, P[s], F[s], S[s], (note ? " [" note "]" : "")
 		tpass += P[s]; tfail += F[s]; tskip += S[s]
 	}
+	leak_done()
 	printf "== kernel log and guest\n"
+	for (i = 1; i <= nknown; i++) print "   known leak, tolerated (vm/known-leaks): " known_leaks[i]
 	if (done) { print "ok - the guest ran its script to the end"; tpass++ }
 	else {
 		print "not ok - the guest did not reach the end of its script (crash, panic or timeout)" (host_timeout ? ": " host_timeout : "")
