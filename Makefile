@@ -15,13 +15,14 @@ S := scripts
 
 export TREE PATCHES_DIR SHARED_DIR MIRROR_DIR SUITES_FILE VM_TIMEOUT VM_APPEND VERBOSE
 
-.PHONY: help deps base tree export kernel selftests demo initramfs check run shell lint clean
+.PHONY: help deps base tree export kernel selftests demo initramfs check run shell bench lint clean
 
 help:
 	@echo 'make check [DEBUG=1]  build everything, boot the VM, run the suites, print TAP'
 	@echo '                      and "N passed, N failed, N skipped" (exit status 0 = all passed)'
 	@echo 'make run [DEBUG=1]    boot the kernel, show the edu devices in noiommu mode, run examples/edu_dma'
 	@echo 'make shell [DEBUG=1]  boot the kernel with a shell on the serial console'
+	@echo 'make bench            boot the kernel and print the GET_PA benchmark table (bench/)'
 	@echo 'make deps             install the Debian packages the harness needs'
 	@echo 'make base             fetch, verify and extract the base kernel source'
 	@echo 'make tree             build/linux master = base + patches/'
@@ -65,6 +66,9 @@ run:
 
 shell:
 	@$(S)/check.sh shell $(FLAVOR)
+
+bench:
+	@$(S)/check.sh bench $(FLAVOR)
 
 lint: deps
 	@shellcheck -x $(S)/*.sh .ci/run && shellcheck -s sh vm/init vm/run.sh && echo 'lint: shellcheck clean'

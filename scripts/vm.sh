@@ -16,7 +16,7 @@ set -euo pipefail
 flavor=${1:-vm}
 mode=${2:-check}
 flavor_check "$flavor"
-case $mode in check | run | shell) ;; *) die "unknown mode '$mode' (check, run or shell)" ;; esac
+case $mode in check | run | shell | bench) ;; *) die "unknown mode '$mode' (check, run, shell or bench)" ;; esac
 
 kernel=$(kernel_out "$flavor")/arch/x86/boot/bzImage
 initrd=$(initramfs_out "$flavor")
@@ -72,6 +72,8 @@ default_timeout() {
 	local sum=0
 	if [ "$mode" = check ]; then
 		sum=$(awk '!/^[[:space:]]*(#|$)/ { s += $2 } END { print s + 0 }' "$SUITES_FILE")
+	elif [ "$mode" = bench ]; then
+		sum=900
 	else
 		sum=180
 	fi
@@ -90,6 +92,8 @@ hung_suite() {
 live_filter() {
 	if [ "$mode" = run ] || [ -n "${VERBOSE:-}" ]; then
 		cat
+	elif [ "$mode" = bench ]; then
+		awk '{ sub(/\r$/, "") } /^### bench/ { on = !on; next } on { print; fflush() }'
 	else
 		awk '{ sub(/\r$/, "") }
 			/^### (suite|edu|harness|warning)/ || /\] (WARNING|BUG|KASAN|UBSAN|Kernel panic|Oops|INFO: |kmemleak)/ {
