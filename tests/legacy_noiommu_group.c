@@ -35,7 +35,7 @@
 #define EDU_REG_LIVE	0x04		/* reads back the inverse of a write */
 #define EDU_BAR0_SIZE	(1 << 20)
 
-#define NR_CHECKS	19
+#define NR_CHECKS	25
 
 /* Once a step fails, the later ones are reported as failed, not run. */
 static bool chain_ok = true;
@@ -141,6 +141,92 @@ static bool pread_u32(int fd, off_t off, uint32_t *val)
 static bool pwrite_u32(int fd, off_t off, uint32_t val)
 {
 	return pwrite(fd, &val, sizeof(val), off) == sizeof(val);
+}
+
+/* /dev/vfio/devices/noiommu-vfioN of @bdf, or "" without the cdev */
+static void noiommu_cdev(const char *bdf, char *out, size_t len)
+{
+	char dir[PATH_MAX];
+	struct dirent *e;
+	DIR *d;
+
+	out[0] = 0;
+	snprintf(dir, sizeof(dir), "/sys/bus/pci/devices/%s/vfio-dev", bdf);
+	d = opendir(dir);
+	if (!d)
+		return;
+	while ((e = readdir(d)))
+		if (!strncmp(e->d_name, "noiommu-vfio", 12))
+			snprintf(out, len, "/dev/vfio/devices/%s", e->d_name);
+	closedir(d);
+}
+
+static int bind_cdev(int cdev, int iommufd)
+{
+	struct vfio_device_bind_iommufd bind = {
+		.argsz = sizeof(bind),
+		.iommufd = iommufd,
+	};
+
+	return ioctl(cdev, VFIO_DEVICE_BIND_IOMMUFD, &bind);
+}
+
+/*
+ * The same group with iommufd's container compatibility (/dev/iommu as the
+ * container), and the exclusion between the group and the device's noiommu
+ * cdev: while one is in use the other answers EBUSY.
+ */
+static void check_iommufd_compat_and_cdev(const char *group_path,
+					  const char *bdf)
+{
+	int iommufd, group = -1, device = -1, cdev = -1;
+	char cdev_path[PATH_MAX];
+	struct vfio_region_info cfg;
+	uint32_t id = 0;
+	bool ok;
+
+	errno = 0;
+	iommufd = open("/dev/iommu", O_RDWR);
+	group = open(group_path, O_RDWR);
+	check(iommufd >= 0 && group >= 0 &&
+	      ioctl(group, VFIO_GROUP_SET_CONTAINER, &iommufd) == 0,
+	      "iommufd compat: VFIO_GROUP_SET_CONTAINER with /dev/iommu");
+
+	errno = 0;
+	device = ioctl(group, VFIO_GROUP_GET_DEVICE_FD, bdf);
+	ok = device >= 0 &&
+	     region_info(device, VFIO_PCI_CONFIG_REGION_INDEX, &cfg) &&
+	     pread_u32(device, cfg.offset, &id);
+	check(ok && id == (EDU_VENDOR | EDU_DEVICE << 16),
+	      "iommufd compat: VFIO_GROUP_GET_DEVICE_FD, config space reads 1234:11e8");
+
+	noiommu_cdev(bdf, cdev_path, sizeof(cdev_path));
+	errno = 0;
+	cdev = cdev_path[0] ? open(cdev_path, O_RDWR) : -1;
+	check(cdev >= 0 && bind_cdev(cdev, iommufd) < 0 && errno == EBUSY,
+	      "while the group is in use, binding the noiommu cdev fails with EBUSY");
+	if (cdev >= 0)
+		close(cdev);
+
+	errno = 0;
+	ok = device >= 0 && close(device) == 0;
+	ok = close(group) == 0 && ok;
+	check(ok, "close the device and the group");
+
+	errno = 0;
+	cdev = cdev_path[0] ? open(cdev_path, O_RDWR) : -1;
+	check(cdev >= 0 && bind_cdev(cdev, iommufd) == 0,
+	      "then the noiommu cdev binds to /dev/iommu");
+
+	errno = 0;
+	group = open(group_path, O_RDWR);
+	check(group < 0 && errno == EBUSY,
+	      "while the cdev is bound, opening the group fails with EBUSY");
+	if (group >= 0)
+		close(group);
+	if (cdev >= 0)
+		close(cdev);
+	close(iommufd);
 }
 
 int main(int argc, char **argv)
@@ -265,6 +351,8 @@ int main(int argc, char **argv)
 	ok = group >= 0 && close(group) == 0 && ok;
 	ok = container >= 0 && close(container) == 0 && ok;
 	check(ok, "close device, group and container");
+
+	check_iommufd_compat_and_cdev(path, bdf);
 
 	ksft_finished();
 }
