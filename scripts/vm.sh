@@ -5,10 +5,12 @@
 #   run    the demo transcript (vm/run.sh); log build/logs/run-<flavor>.log
 #   shell  interactive shell on the serial console
 # QEMU runs as a child of this script; on exit, Ctrl-C or a timeout it is
-# killed, so no QEMU is left behind. The host-side timeout (VM_TIMEOUT,
-# default: the sum of the suite timeouts plus boot time) names the suite
-# that hung. Exit status: 0 when the guest powered off by itself, 2 on a
-# host timeout, 1 on other errors. Judging the log is scripts/results.sh's job.
+# killed, so no QEMU is left behind. Two host-side watchdogs name the suite
+# that hung: one for the whole run (VM_TIMEOUT, default: the sum of the
+# suite timeouts plus boot time) and one per suite (its own timeout plus
+# SUITE_GRACE seconds, for when the guest's timeout cannot fire).
+# Exit status: 0 when the guest powered off by itself, 2 on a host timeout,
+# 1 on other errors. Judging the log is scripts/results.sh's job.
 set -euo pipefail
 # shellcheck source=scripts/lib.sh
 . "$(dirname "$0")/lib.sh"
@@ -25,6 +27,7 @@ log=$LOGS/$mode-$flavor$(tree_suffix).log
 scale=1
 [ "$flavor" != debug ] || scale=4
 BOOT_ALLOWANCE=120
+SUITE_GRACE=60
 
 APPEND="console=ttyS0 loglevel=5 vfio.enable_unsafe_noiommu_mode=1 panic=-1 hugepagesz=2M hugepages=64"
 # Built-in KUnit runs at boot, while other code allocates page tables too, so
@@ -80,12 +83,20 @@ default_timeout() {
 	echo $(((sum + BOOT_ALLOWANCE) * scale))
 }
 
-# The suite that began in the log but has no end marker.
+# The suite that began in the log but has no end marker, and its (scaled)
+# guest-side timeout: "NAME SECONDS", or nothing.
 hung_suite() {
 	awk '{ sub(/\r$/, "") }
-		/^### suite [^ ]+ begin/ { cur = $3 }
+		/^### suite [^ ]+ begin/ { cur = $3; t = $5; sub(/^timeout=/, "", t); sub(/s$/, "", t) }
 		/^### suite [^ ]+ end/ { cur = "" }
-		END { print cur }' "$log"
+		END { if (cur != "") print cur, t + 0 }' "$log"
+}
+
+# Kill QEMU for a hang: say so, and leave a line in the log for results.sh.
+hang() { # WHY SUITE
+	printf '%s: error: %s; QEMU killed\n' "$PROG" "$1" >&2
+	cleanup # before writing: QEMU writes the log at its own offset
+	printf '### host: timeout: %s, in suite %s\n' "$1" "${2:-none}" >>"$log"
 }
 
 # What to show on the terminal while the guest runs.
@@ -122,19 +133,22 @@ main() {
 	qpid=$!
 	tail -n +1 -F --pid="$qpid" "$log" 2>/dev/null | live_filter &
 	tpid=$!
+	# Two watchdogs: the whole run (limit), and each suite, which must end
+	# SUITE_GRACE seconds after its own timeout at the latest (the guest's
+	# busybox timeout did not fire: the kernel hangs).
+	local cur='' cur_t0=0 hung name secs
 	while kill -0 "$qpid" 2>/dev/null; do
+		hung=$(hung_suite)
+		name=${hung% *} secs=${hung##* }
+		if [ "$name" != "$cur" ]; then
+			cur=$name cur_t0=$(now)
+		fi
 		if [ $(($(now) - t0)) -ge "$limit" ]; then
-			local hung
-			hung=$(hung_suite)
-			if [ -n "$hung" ]; then
-				printf '%s: error: guest timed out after %ss in suite %s (no end marker); QEMU killed\n' \
-					"$PROG" "$limit" "$hung" >&2
-			else
-				printf '%s: error: guest timed out after %ss (not inside a suite); QEMU killed\n' \
-					"$PROG" "$limit" >&2
-			fi
-			cleanup # before writing: QEMU writes the log at its own offset
-			printf '### host: timeout after %ss in suite %s\n' "$limit" "${hung:-none}" >>"$log"
+			hang "the guest timed out after ${limit}s${cur:+ in suite $cur (no end marker)}" "$cur"
+			return 2
+		fi
+		if [ -n "$cur" ] && [ $(($(now) - cur_t0)) -ge $((secs + SUITE_GRACE)) ]; then
+			hang "suite $cur did not end ${SUITE_GRACE}s after its ${secs}s timeout (the guest hangs)" "$cur"
 			return 2
 		fi
 		sleep 1
