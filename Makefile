@@ -15,7 +15,7 @@ S := scripts
 
 export TREE PATCHES_DIR SHARED_DIR MIRROR_DIR SUITES_FILE VM_TIMEOUT VM_APPEND VERBOSE
 
-.PHONY: help deps base tree export kernel selftests demo initramfs check run shell bench lint clean
+.PHONY: help deps base tree export kernel selftests demo initramfs check run shell bench lint series-check clean
 
 help:
 	@echo 'make check [DEBUG=1]  build everything, boot the VM, run the suites, print TAP'
@@ -32,6 +32,8 @@ help:
 	@echo 'make demo             build examples/ into build/demo (needs make kernel)'
 	@echo 'make initramfs        build the guest initramfs (needs make selftests)'
 	@echo 'make lint             shellcheck every script'
+	@echo 'make series-check     series quality gates: per-patch builds, Kconfig matrix, checkpatch,'
+	@echo '                      sparse, kernel-doc; a table and "N passed, N failed"'
 	@echo 'make clean            remove build output (keeps build/linux, build/src, worktrees)'
 
 deps:
@@ -73,5 +75,8 @@ bench:
 lint: deps
 	@shellcheck -x $(S)/*.sh .ci/run && shellcheck -s sh vm/init vm/run.sh && echo 'lint: shellcheck clean'
 
+series-check:
+	@$(S)/series-check.sh
+
 clean:
-	rm -rf build/kernel-* build/selftests-* build/demo build/initramfs-* build/logs build/apt build/.export.* build/.linux.*
+	rm -rf build/kernel-* build/selftests-* build/demo build/initramfs-* build/logs build/apt build/series-check-* build/.export.* build/.linux.*
