@@ -90,6 +90,9 @@ cur != "" {
 		if ($0 ~ /# *[Ss][Kk][Ii][Pp]/) cs[cur]++
 		else if ($0 ~ /^not ok/) cf[cur]++
 		else cp[cur]++
+	} else if ($0 ~ /^1\.\.0 *# *[Ss][Kk][Ii][Pp]/) {
+		# ksft_exit_skip() of kselftest: the whole program skips, rc 4
+		skipall[cur] = $0
 	} else if ($0 ~ /^1\.\.[0-9]+/) {
 		plan[cur] += substr($0, 4) + 0
 	}
@@ -103,6 +106,7 @@ END {
 		else if (!ended[s] && s == hung_in) { F[s]++; note = "hung: killed by the host timeout" }
 		else if (!ended[s]) { F[s]++; note = "no end marker: the guest died in it" }
 		else if (rc[s] == 124 || rc[s] == 137 || rc[s] == 143) { F[s]++; note = "timed out (rc=" rc[s] ")" }
+		else if (rc[s] == 4 && skipall[s] != "" && P[s] + F[s] == 0) { S[s]++; note = "skipped: " substr(skipall[s], index(skipall[s], "#") + 1) }
 		else if (rc[s] != 0 && F[s] == 0) { F[s]++; note = "exited with rc=" rc[s] }
 		else if (P[s] + F[s] + S[s] == 0) { F[s]++; note = "printed no TAP results" }
 		else if (rc[s] != 0) note = "rc=" rc[s]
