@@ -569,7 +569,10 @@ patch_row() {
 	for f in "${files[@]}"; do
 		case $f in *.c) ;; *) continue ;; esac
 		case $f in drivers/iommu/* | drivers/vfio/*) ;; *) continue ;; esac
-		[ -f "$SC_TREE/$f" ] && [ ! -f "$BISECT_OUT/${f%.c}.o" ] && unbuilt+=("$(basename "$f")")
+		# An object older than its source (git am just wrote it) was not
+		# part of this build, even if an earlier run left one behind.
+		[ -f "$SC_TREE/$f" ] && [ ! "$BISECT_OUT/${f%.c}.o" -nt "$SC_TREE/$f" ] &&
+			unbuilt+=("$(basename "$f")")
 	done
 	[ ${#unbuilt[@]} -eq 0 ] || notes+=("not compiled in this config: ${unbuilt[*]}")
 	for t in $(selftest_targets "${files[@]}"); do
