@@ -360,9 +360,10 @@ normalize_warnings() {
 		sort || true
 }
 
-# new_lines BASE NEW: the lines of NEW beyond their count in BASE.
+# new_lines BASE NEW: the lines of NEW beyond their count in BASE (BASE
+# may be empty, so tell the files apart by name, not by NR == FNR).
 new_lines() {
-	awk 'NR == FNR { n[$0]++; next } n[$0]-- > 0 { next } { print }' "$1" "$2"
+	awk -v base="$1" 'FILENAME == base { n[$0]++; next } n[$0]-- > 0 { next } { print }' "$1" "$2"
 }
 
 # The files the series touches (old and new names), from the patch files.
