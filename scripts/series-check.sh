@@ -184,9 +184,10 @@ series_files() {
 # sparse from Debian sid's source package, through a private apt
 # configuration under build/series-check-tools/apt (the machine's apt
 # sources are not touched); apt-get source verifies what it downloads.
-# Built once; later runs reuse the binary.
+# Built once; later runs reuse the binary (the stamp says which version).
+# Should sid have moved on from $SPARSE_VERSION, its current sparse is used.
 get_sparse() {
-	if [ -x "$SPARSE" ] && [ "$(cat "$SPARSE_STAMP" 2>/dev/null)" = "$SPARSE_VERSION" ]; then
+	if [ -x "$SPARSE" ] && [ -s "$SPARSE_STAMP" ]; then
 		return 0
 	fi
 	local apt=$SC_TOOLS/apt log=$SC_LOGS/sparse-build.log src
@@ -207,7 +208,13 @@ get_sparse() {
 	)
 	{
 		apt-get -q "${opts[@]}" update &&
-			(cd "$SC_TOOLS/src" && apt-get -q "${opts[@]}" source "sparse=$SPARSE_VERSION")
+			(
+				cd "$SC_TOOLS/src" || exit 1
+				apt-get -q "${opts[@]}" source "sparse=$SPARSE_VERSION" || {
+					echo "sparse $SPARSE_VERSION is not in sid any more: taking sid's current sparse"
+					apt-get -q "${opts[@]}" source sparse
+				}
+			)
 	} >"$log" 2>&1 || {
 		tail -5 "$log" >&2
 		warn "could not download sparse $SPARSE_VERSION from Debian sid (log: $log)"
@@ -224,8 +231,11 @@ get_sparse() {
 		warn "building sparse failed (log: $log)"
 		return 1
 	}
+	local used
+	used=$(dpkg-parsechangelog -l "$src/debian/changelog" -S Version 2>/dev/null || echo unknown)
+	[ "$used" = "$SPARSE_VERSION" ] || warn "built sparse $used: $SPARSE_VERSION is not in Debian sid any more"
 	cp "$src/sparse" "$SPARSE"
-	printf '%s\n' "$SPARSE_VERSION" >"$SPARSE_STAMP"
+	printf '%s\n' "$used" >"$SPARSE_STAMP"
 }
 
 g() { git -C "$SC_TREE" "$@"; }
@@ -679,7 +689,7 @@ stage_sparse() {
 		detail_file "$log.new"
 		record FAIL $(($(now) - t0)) "$name" "base $nb, series $ns, $(wc -l <"$log.new") new"
 	else
-		record ok $(($(now) - t0)) "$name" "base $nb, series $ns, 0 new"
+		record ok $(($(now) - t0)) "$name" "base $nb, series $ns, 0 new; sparse $(cat "$SPARSE_STAMP")"
 	fi
 }
 
