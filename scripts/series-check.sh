@@ -376,6 +376,16 @@ new_lines() {
 	awk -v base="$1" 'FILENAME == base { n[$0]++; next } n[$0]-- > 0 { next } { print }' "$1" "$2"
 }
 
+# new_warnings LOG BASE_WARNINGS: write LOG's warnings beyond the base's to
+# LOG.new and show them; true if there are any.
+new_warnings() {
+	normalize_warnings <"$1" >"$1.warnings"
+	new_lines "$2" "$1.warnings" >"$1.new"
+	[ -s "$1.new" ] || return 1
+	detail "new warnings${3:+ in $3}:"
+	detail_file "$1.new"
+}
+
 # The files the series touches (old and new names), from the patch files.
 series_touched() {
 	grep -h '^diff --git ' "${PATCHES[@]}" |
@@ -567,11 +577,7 @@ patch_row() {
 		record FAIL $(($(now) - t0)) "$name" "build failed"
 		return 1
 	fi
-	normalize_warnings <"$log" >"$log.warnings"
-	new_lines "$BASE_WARNINGS" "$log.warnings" >"$log.new"
-	if [ -s "$log.new" ]; then
-		detail "new warnings:"
-		detail_file "$log.new"
+	if new_warnings "$log" "$BASE_WARNINGS"; then
 		bad=1
 		notes+=("$(wc -l <"$log.new") new warning(s)")
 	fi
@@ -591,11 +597,7 @@ patch_row() {
 		: >"$slog"
 		if build_selftest "$t" "$slog"; then
 			SELFTEST_BUILT[$t]=1
-			normalize_warnings <"$slog" >"$slog.warnings"
-			new_lines "$SELFTEST_BASE_WARNINGS" "$slog.warnings" >"$slog.new"
-			if [ -s "$slog.new" ]; then
-				detail "new warnings in selftests/$t:"
-				detail_file "$slog.new"
+			if new_warnings "$slog" "$SELFTEST_BASE_WARNINGS" "selftests/$t"; then
 				bad=1
 				notes+=("selftests/$t: $(wc -l <"$slog.new") new warning(s)")
 			else
