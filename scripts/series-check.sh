@@ -5,8 +5,9 @@
 #
 #   base      build/series-check, a scratch worktree of build/linux (detached
 #             at tag base; build/linux's branches are never touched), is
-#             reset to base; configs/vm.config on tinyconfig (x86_64) is
-#             built with W=1 in the directories the series touches
+#             reset to base; configs/vm.config (+ series-check-patch.config)
+#             on tinyconfig (x86_64) is built with W=1 in the directories
+#             the series touches
 #             (drivers/iommu/, drivers/vfio/, plus any other kbuild
 #             directory of a touched source file): its warnings are the
 #             reference. sparse (C=2) and kernel-doc run on the base too.
@@ -47,6 +48,7 @@ DEBIAN_SRC_LINE=${DEBIAN_SRC_LINE:-"deb-src http://deb.debian.org/debian sid mai
 DEBIAN_KEYRING=/usr/share/keyrings/debian-archive-keyring.gpg
 MATRIX_FRAG=$REPO/configs/series-check.config
 VM_FRAG=$REPO/configs/vm.config
+PATCH_FRAG=$REPO/configs/series-check-patch.config
 ALWAYS_DIRS=(drivers/iommu/ drivers/vfio/)
 ONLY=${SERIES_CHECK_ONLY:-}
 
@@ -477,11 +479,12 @@ selftest_targets() {
 BISECT_ARCH=x86_64
 BISECT_OUT=$(out_dir $BISECT_ARCH)
 
-# configure_vm LOG: configs/vm.config on tinyconfig; prints mismatches of
-# the symbols the current tree defines and Kconfig warnings; nonzero if any.
+# configure_vm LOG: configs/vm.config + series-check-patch.config on
+# tinyconfig; prints mismatches of the symbols the current tree defines and
+# Kconfig warnings; nonzero if any.
 configure_vm() {
 	local log=$1 defs sym vm_settings=() s
-	configure "$BISECT_ARCH" "$log" "$VM_FRAG" || {
+	configure "$BISECT_ARCH" "$log" "$VM_FRAG" "$PATCH_FRAG" || {
 		detail "configuring failed:"
 		tail -5 "$log" | sed "s/^/$PROG:        /"
 		return 1
@@ -490,13 +493,13 @@ configure_vm() {
 	while IFS= read -r s; do
 		sym=${s%%=*}
 		if grep -qx "$sym" <<<"$defs"; then vm_settings+=("$s"); fi
-	done < <(fragment_settings "$VM_FRAG")
+	done < <(fragment_settings "$VM_FRAG" "$PATCH_FRAG")
 	local bad
 	bad=$(config_mismatches "$BISECT_OUT/.config" "${vm_settings[@]}")
 	[ -z "$KCONFIG_WARNINGS" ] || bad+="${bad:+$'\n'}Kconfig: $KCONFIG_WARNINGS"
 	if [ -n "$bad" ]; then
 		mapfile -t _l <<<"$bad"
-		detail "configs/vm.config does not come out as asked:" "${_l[@]}"
+		detail "configs/vm.config + series-check-patch.config do not come out as asked:" "${_l[@]}"
 		return 1
 	fi
 }
