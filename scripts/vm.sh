@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Boot the built kernel + initramfs of a flavor under QEMU (TCG, no vIOMMU,
-# two edu devices) and let vm/init do MODE:
+# two edu devices on the root bus, three behind PCI bridges) and let vm/init
+# do MODE:
 #   check  run vm/suites; serial log build/logs/check-<flavor>.log
 #   run    the demo transcript (vm/run.sh); log build/logs/run-<flavor>.log
 #   shell  interactive shell on the serial console
@@ -40,10 +41,22 @@ APPEND+=" acpi=noirq"
 APPEND+=" kunit.filter_glob=*_iommu_test.test_iova_to_phys_contig"
 APPEND+=" harness.mode=$mode harness.timeout_scale=$scale ${VM_APPEND:-}"
 EDU=(-device "edu,dma_mask=0xffffffffffffffff")
+# Two edu devices on the root bus (00:02.0, 00:03.0: EDU_BDF, EDU_BDF2), which
+# no bus reset can reach. Then two PCI-to-PCI bridges, so that
+# VFIO_DEVICE_PCI_HOT_RESET has a secondary bus to reset: br1 with one edu
+# device alone behind it (a reset affects only that device: EDU_RESET_BDF),
+# br2 with two (a reset affects both: EDU_RESET_PAIR_BDFS). vm/init finds
+# them by topology. shpc=off: no hotplug controller, so no hotplug slot, and
+# vfio-pci groups the devices behind a bridge by bus, as for a plain bridge.
+BRIDGE=(-device "pci-bridge,id=br1,chassis_nr=1,shpc=off"
+	-device "edu,dma_mask=0xffffffffffffffff,bus=br1,addr=0"
+	-device "pci-bridge,id=br2,chassis_nr=2,shpc=off"
+	-device "edu,dma_mask=0xffffffffffffffff,bus=br2,addr=0"
+	-device "edu,dma_mask=0xffffffffffffffff,bus=br2,addr=1")
 QEMU=(qemu-system-x86_64 -accel tcg -machine pc -smp 2 -m 3G
 	-nodefaults -display none -no-reboot
 	-kernel "$kernel" -initrd "$initrd" -append "$APPEND"
-	"${EDU[@]}" "${EDU[@]}")
+	"${EDU[@]}" "${EDU[@]}" "${BRIDGE[@]}")
 # The benchmark counts guest instructions as time (-icount shift=0: one
 # instruction is one ns of guest time), so its figures do not move with the
 # load on the host; BENCH_WALLCLOCK=1 measures TCG wall-clock time instead.
