@@ -35,9 +35,11 @@ APPEND="console=ttyS0 loglevel=5 vfio.enable_unsafe_noiommu_mode=1 panic=-1 huge
 # open and close of a vfio-pci device, run AML in the emulator: about 370 ms
 # each here, many seconds on the debug kernel. The guest needs MSI only.
 APPEND+=" acpi=noirq"
-# Built-in KUnit runs at boot, while other code allocates page tables too, so
-# only the generic_pt case the series adds runs; its results are read back
-# by the kunit_iommu_pt suite.
+# Only the generic_pt KUnit case the series adds runs at boot; its results
+# are read back by the kunit_iommu_pt suite. The other cases fail here on the
+# plain base too: on an SMP kernel their leak check of the global
+# NR_SECONDARY_PAGETABLE counter sees per-CPU deltas not yet folded in (see
+# README.md, "The VM").
 APPEND+=" kunit.filter_glob=*_iommu_test.test_iova_to_phys_contig"
 APPEND+=" harness.mode=$mode harness.timeout_scale=$scale ${VM_APPEND:-}"
 EDU=(-device "edu,dma_mask=0xffffffffffffffff")
