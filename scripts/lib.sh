@@ -46,6 +46,11 @@ die() {
 	exit 1
 }
 
+# The debug kernel (KASAN, lockdep, kmemleak) runs this much slower: suite
+# timeouts (scripts/vm.sh) and the iommu selftests' per-test default timeout
+# (scripts/selftests.sh) are multiplied by it.
+DEBUG_TIMEOUT_SCALE=4
+
 # flavor_check NAME: only "vm" (default) and "debug" exist.
 flavor_check() {
 	case $1 in

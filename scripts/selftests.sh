@@ -34,13 +34,19 @@ has_series() {
 }
 
 build_kselftest() { # TARGET
-	local t=$1 ldflags=-static
+	local t=$1 ldflags=-static incs="-isystem $kout/usr/include"
 	# vfio's Makefile adds -pthread to LDFLAGS, which a command-line
 	# LDFLAGS would override.
 	[ "$t" != vfio ] || ldflags="-static -pthread"
+	# On the debug kernel the iommu selftests get a longer default per-test
+	# timeout (scripts/kselftest-debug/kselftest_harness.h), scaled like
+	# the suite timeouts: DEBUG_TIMEOUT_SCALE must match scripts/vm.sh.
+	if [ "$flavor" = debug ] && [ "$t" = iommu ]; then
+		incs="-I $REPO/scripts/kselftest-debug -DKSFT_TIMEOUT_SCALE=$DEBUG_TIMEOUT_SCALE $incs"
+	fi
 	mkdir -p "$out/$t"
 	make -C "$SELFTESTS/$t" OUTPUT="$out/$t" \
-		KHDR_INCLUDES="-isystem $kout/usr/include" \
+		KHDR_INCLUDES="$incs" \
 		LDFLAGS="$ldflags" -j"$NPROC" >>"$log" 2>&1
 }
 

@@ -26,7 +26,7 @@ initrd=$(initramfs_out "$flavor")
 log=$LOGS/$mode-$flavor$(tree_suffix).log
 # Debug kernels (KASAN, lockdep, kmemleak) are several times slower.
 scale=1
-[ "$flavor" != debug ] || scale=4
+[ "$flavor" != debug ] || scale=$DEBUG_TIMEOUT_SCALE
 BOOT_ALLOWANCE=120
 SUITE_GRACE=60
 
