@@ -36,10 +36,8 @@ APPEND="console=ttyS0 loglevel=5 vfio.enable_unsafe_noiommu_mode=1 panic=-1 huge
 # each here, many seconds on the debug kernel. The guest needs MSI only.
 APPEND+=" acpi=noirq"
 # Only the generic_pt KUnit case the series adds runs at boot; its results
-# are read back by the kunit_iommu_pt suite. The other cases fail here on the
-# plain base too: on an SMP kernel their leak check of the global
-# NR_SECONDARY_PAGETABLE counter sees per-CPU deltas not yet folded in (see
-# README.md, "The VM").
+# are read back by the kunit_iommu_pt suite. All the cases take minutes under
+# TCG (see README.md, "The VM").
 APPEND+=" kunit.filter_glob=*_iommu_test.test_iova_to_phys_contig"
 APPEND+=" harness.mode=$mode harness.timeout_scale=$scale ${VM_APPEND:-}"
 EDU=(-device "edu,dma_mask=0xffffffffffffffff")
