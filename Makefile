@@ -73,7 +73,7 @@ bench:
 	@$(S)/check.sh bench $(FLAVOR)
 
 lint: deps
-	@shellcheck -x $(S)/*.sh .ci/run && shellcheck -s sh vm/init vm/run.sh && echo 'lint: shellcheck clean'
+	@shellcheck -x $(S)/*.sh $(S)/gates/*.sh .ci/run && shellcheck -s sh vm/init vm/run.sh && echo 'lint: shellcheck clean'
 
 series-check:
 	@$(S)/series-check.sh

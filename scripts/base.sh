@@ -11,7 +11,6 @@ set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
 DEBIAN_SID_LINE=${DEBIAN_SID_LINE:-"deb http://deb.debian.org/debian sid main"}
-DEBIAN_KEYRING=/usr/share/keyrings/debian-archive-keyring.gpg
 
 tmp=
 cleanup() { [ -z "$tmp" ] || rm -rf "$tmp"; }
@@ -29,24 +28,14 @@ sha_ok() { # FILE
 
 # Download the .deb from Debian sid with a private apt configuration.
 apt_download() { # DESTDIR
-	local dest=$1 aptdir=$BUILD/apt
+	local dest=$1
 	[ -r "$DEBIAN_KEYRING" ] ||
 		die "no mirror at $MIRROR_DIR and no Debian keyring ($DEBIAN_KEYRING) to verify a download"
-	mkdir -p "$aptdir/lists/partial" "$aptdir/cache/archives/partial" "$aptdir/etc"
-	printf '%s\n' "${DEBIAN_SID_LINE/deb /deb [signed-by=$DEBIAN_KEYRING] }" >"$aptdir/etc/sources.list"
-	local opts=(
-		-o "Dir::Etc::sourcelist=$aptdir/etc/sources.list"
-		-o "Dir::Etc::sourceparts=-"
-		-o "Dir::State::Lists=$aptdir/lists"
-		-o "Dir::Cache=$aptdir/cache"
-		-o "Dir::State::status=/dev/null"
-		-o "APT::Get::List-Cleanup=0"
-		-o "Debug::NoLocking=1"
-	)
+	private_apt "$BUILD/apt" "$DEBIAN_SID_LINE"
 	say "no mirror at $MIRROR_DIR: downloading $BASE_PKG=$BASE_VERSION from Debian sid"
-	apt-get -q "${opts[@]}" update ||
+	apt-get -q "${APT_OPTS[@]}" update ||
 		die "no mirror at $MIRROR_DIR and the Debian archive cannot be reached: cannot get the base"
-	(cd "$dest" && apt-get -q "${opts[@]}" download "$BASE_PKG=$BASE_VERSION") ||
+	(cd "$dest" && apt-get -q "${APT_OPTS[@]}" download "$BASE_PKG=$BASE_VERSION") ||
 		die "no mirror at $MIRROR_DIR and $BASE_PKG=$BASE_VERSION could not be downloaded from Debian sid (no registry reachable?): cannot get the base"
 	[ -f "$dest/$BASE_DEB" ] || die "apt download did not produce $BASE_DEB"
 }

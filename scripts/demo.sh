@@ -14,7 +14,8 @@ set -euo pipefail
 
 flavor=${1:-vm}
 flavor_check "$flavor"
-uapi=$(kernel_out "$flavor")/usr/include
+kout=$(kernel_out "$flavor")
+uapi=$kout/usr/include
 out=$BUILD/demo
 log=$LOGS/demo-$flavor$(tree_suffix).log
 
@@ -22,7 +23,7 @@ main() {
 	[ -f "$uapi/linux/iommufd.h" ] ||
 		die "no uapi headers in $uapi: build the $flavor kernel first (make kernel)"
 	mkdir -p "$out" "$LOGS"
-	if ! grep -q IOMMU_IOAS_NOIOMMU_GET_PA "$uapi/linux/iommufd.h"; then
+	if ! has_series "$kout"; then
 		rm -f "$out/edu_dma"
 		warn "$TREE has no IOMMU_IOAS_NOIOMMU_GET_PA (not the series?): examples/ not built, no demo in the guest"
 		return 0

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
-# Install the Debian packages the harness needs. Idempotent: a fast no-op
-# when everything is present; otherwise 'apt-get update' once, then install
-# only what is missing. Never touches the machine's apt sources.
+# Install the Debian packages the harness needs (pkg_install, scripts/lib.sh:
+# a fast no-op when everything is present; otherwise 'apt-get update' once,
+# then only what is missing). Never touches the machine's apt sources.
 set -euo pipefail
 # shellcheck source=scripts/lib.sh
 . "$(dirname "$0")/lib.sh"
@@ -20,23 +20,4 @@ PACKAGES=(
 	shellcheck
 )
 
-missing=()
-for p in "${PACKAGES[@]}"; do
-	status=$(dpkg-query -W -f='${db:Status-Status}' "$p" 2>/dev/null || true)
-	[ "$status" = installed ] || missing+=("$p")
-done
-
-if [ ${#missing[@]} -eq 0 ]; then
-	exit 0
-fi
-
-say "installing missing packages: ${missing[*]}"
-SUDO=()
-if [ "$(id -u)" -ne 0 ]; then
-	command -v sudo >/dev/null || die "need root (or sudo) to install: ${missing[*]}"
-	SUDO=(sudo)
-fi
-export DEBIAN_FRONTEND=noninteractive
-"${SUDO[@]}" apt-get update -q || die "apt-get update failed"
-"${SUDO[@]}" apt-get install -y -q --no-install-recommends "${missing[@]}" ||
-	die "apt-get install failed for: ${missing[*]}"
+pkg_install "${PACKAGES[@]}"

@@ -80,3 +80,119 @@ require_tree() {
 	[ -d "$TREE" ] || die "kernel tree $TREE does not exist (run 'make tree')"
 	[ -f "$TREE/Makefile" ] || die "$TREE does not look like a kernel tree"
 }
+
+# ------------------------------------------------------------- the series
+
+# series_files: the patches of $PATCHES_DIR in the order scripts/tree.sh
+# applies them, one path a line, the cover letter skipped: the names in
+# $PATCHES_DIR/series if there is one (# comments), else the *.patch files.
+series_files() {
+	[ -d "$PATCHES_DIR" ] || return 0
+	local line f
+	if [ -f "$PATCHES_DIR/series" ]; then
+		while IFS= read -r line || [ -n "$line" ]; do
+			line=${line%%#*}
+			line=$(printf '%s' "$line" | tr -d '[:space:]')
+			if [ -z "$line" ] || [ "$line" = 0000-cover-letter.patch ]; then continue; fi
+			[ -f "$PATCHES_DIR/$line" ] ||
+				die "$PATCHES_DIR/series names $line, which does not exist"
+			printf '%s\n' "$PATCHES_DIR/$line"
+		done <"$PATCHES_DIR/series"
+	else
+		for f in "$PATCHES_DIR"/*.patch; do
+			if [ ! -f "$f" ] || [ "$(basename "$f")" = 0000-cover-letter.patch ]; then continue; fi
+			printf '%s\n' "$f"
+		done
+	fi
+}
+
+# has_series KERNEL_OUT: does the kernel built in KERNEL_OUT carry the
+# series? (its installed uapi headers have IOMMU_IOAS_NOIOMMU_GET_PA)
+has_series() {
+	grep -q IOMMU_IOAS_NOIOMMU_GET_PA "$1/usr/include/linux/iommufd.h" 2>/dev/null
+}
+
+# --------------------------------------------------------- Debian packages
+
+# pkg_install PACKAGE...: install those that are missing (apt-get update
+# first); a fast no-op when all are there. Never touches the apt sources.
+pkg_install() {
+	local p status missing=() sudo=()
+	for p in "$@"; do
+		status=$(dpkg-query -W -f='${db:Status-Status}' "$p" 2>/dev/null || true)
+		[ "$status" = installed ] || missing+=("$p")
+	done
+	[ ${#missing[@]} -gt 0 ] || return 0
+	say "installing missing packages: ${missing[*]}"
+	if [ "$(id -u)" -ne 0 ]; then
+		command -v sudo >/dev/null || die "need root (or sudo) to install: ${missing[*]}"
+		sudo=(sudo)
+	fi
+	DEBIAN_FRONTEND=noninteractive "${sudo[@]}" apt-get update -q || die "apt-get update failed"
+	DEBIAN_FRONTEND=noninteractive "${sudo[@]}" apt-get install -y -q --no-install-recommends \
+		"${missing[@]}" || die "apt-get install failed for: ${missing[*]}"
+}
+
+# private_apt DIR SOURCES_LINE: an apt configuration of its own under DIR
+# (lists, cache, one sources line signed by Debian's archive keyring), so
+# that downloads from Debian never touch the machine's apt sources. Sets
+# APT_OPTS, the options to give apt-get; the caller runs "update" with them.
+DEBIAN_KEYRING=/usr/share/keyrings/debian-archive-keyring.gpg
+APT_OPTS=()
+private_apt() {
+	local dir=$1 line=$2
+	[ -r "$DEBIAN_KEYRING" ] || die "no Debian archive keyring ($DEBIAN_KEYRING) to verify downloads"
+	mkdir -p "$dir/lists/partial" "$dir/cache/archives/partial" "$dir/etc"
+	line=$(printf '%s' "$line" | sed -E "s#^(deb(-src)?) #\\1 [signed-by=$DEBIAN_KEYRING] #")
+	printf '%s\n' "$line" >"$dir/etc/sources.list"
+	APT_OPTS=(
+		-o "Dir::Etc::sourcelist=$dir/etc/sources.list"
+		-o "Dir::Etc::sourceparts=-"
+		-o "Dir::State::Lists=$dir/lists"
+		-o "Dir::Cache=$dir/cache"
+		-o "Dir::State::status=/dev/null"
+		-o "APT::Get::List-Cleanup=0"
+		-o "Debug::NoLocking=1"
+	)
+}
+
+# ------------------------------------------------------- kernel configs
+
+# fragment_settings FRAGMENT...: "SYM=VALUE" for every setting of the
+# config fragments (no CONFIG_ prefix; VALUE n for "# CONFIG_SYM is not
+# set"), the last one winning, sorted.
+fragment_settings() {
+	awk '
+		/^CONFIG_[A-Za-z0-9_]+=/ { s = $0; sub(/=.*/, "", s); v = $0; sub(/^[^=]*=/, "", v); want[substr(s, 8)] = v; next }
+		/^# CONFIG_[A-Za-z0-9_]+ is not set/ { want[substr($2, 8)] = "n" }
+		END { for (s in want) print s "=" want[s] }' "$@" | sort
+}
+
+# kconfig_symbols TREE: every symbol (no CONFIG_ prefix) that a Kconfig
+# file of the kernel tree TREE defines.
+kconfig_symbols() {
+	find "$1" -name 'Kconfig*' -not -path '*/.git/*' -print0 |
+		xargs -0 grep -hE '^[[:space:]]*(menu)?config[[:space:]]+[A-Za-z0-9_]+' |
+		awk '{ print $2 }' | sort -u
+}
+
+# config_value CONFIG SYM: y, m, the value, or n when SYM is not set.
+config_value() {
+	local v
+	v=$(grep -E "^CONFIG_$2=" "$1" | head -1 | cut -d= -f2- || true)
+	printf '%s' "${v:-n}"
+}
+
+# config_mismatches CONFIG SYM=VALUE...: a "SYM: wanted V, got W" line for
+# each setting CONFIG does not have (VALUE "on" accepts y or m).
+config_mismatches() {
+	local cfg=$1 s sym val have
+	shift
+	for s in "$@"; do
+		sym=${s%%=*} val=${s#*=}
+		have=$(config_value "$cfg" "$sym")
+		case $val:$have in on:y | on:m | "$have:$have") ;;
+		*) printf '%s: wanted %s, got %s\n' "$sym" "$val" "$have" ;;
+		esac
+	done
+}

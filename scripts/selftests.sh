@@ -28,11 +28,6 @@ SELFTESTS=$TREE/tools/testing/selftests
 TARGETS=(iommu vfio)
 OPTIONAL_TARGETS=()
 
-# Does the tree under test carry the series? (its uapi has GET_PA)
-has_series() {
-	grep -q IOMMU_IOAS_NOIOMMU_GET_PA "$kout/usr/include/linux/iommufd.h" 2>/dev/null
-}
-
 build_kselftest() { # TARGET
 	local t=$1 ldflags=-static incs="-isystem $kout/usr/include"
 	# vfio's Makefile adds -pthread to LDFLAGS, which a command-line
@@ -64,7 +59,7 @@ build_project_tests() {
 # The GET_PA benchmark (bench/), run by make bench as /tests/bench/.
 build_bench() {
 	mkdir -p "$out/bench"
-	grep -q IOMMU_IOAS_NOIOMMU_GET_PA "$kout/usr/include/linux/iommufd.h" || {
+	has_series "$kout" || {
 		warn "$TREE has no IOMMU_IOAS_NOIOMMU_GET_PA (not the series?): bench/ not built"
 		return 0
 	}
@@ -84,7 +79,7 @@ main() {
 	say "building selftests (${TARGETS[*]} ${OPTIONAL_TARGETS[*]-}) and tests/ for $flavor into $out (log: $log)"
 	for t in "${TARGETS[@]}"; do
 		build_kselftest "$t" && continue
-		if ! has_series; then
+		if ! has_series "$kout"; then
 			warn "selftests/$t does not build on $TREE, which has no series (not fatal; its suites will fail):"
 			grep -m3 -E 'error:' "$log" | sed "s/^/$PROG:   /" >&2 || true
 			continue

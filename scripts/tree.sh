@@ -22,30 +22,6 @@ export GIT_COMMITTER_NAME=$GIT_IDENT_NAME GIT_COMMITTER_EMAIL=$GIT_IDENT_EMAIL
 
 g() { git -C "$MAIN_TREE" "$@"; }
 
-# series_files: the patches in order, one path a line (cover letter skipped).
-series_files() {
-	[ -d "$PATCHES_DIR" ] || return 0
-	if [ -f "$PATCHES_DIR/series" ]; then
-		local line
-		while IFS= read -r line || [ -n "$line" ]; do
-			line=${line%%#*}
-			line=$(printf '%s' "$line" | tr -d '[:space:]')
-			[ -n "$line" ] || continue
-			[ "$line" != 0000-cover-letter.patch ] || continue
-			[ -f "$PATCHES_DIR/$line" ] ||
-				die "$PATCHES_DIR/series names $line, which does not exist"
-			printf '%s\n' "$PATCHES_DIR/$line"
-		done <"$PATCHES_DIR/series"
-	else
-		local f
-		for f in "$PATCHES_DIR"/*.patch; do
-			[ -f "$f" ] || continue
-			[ "$(basename "$f")" != 0000-cover-letter.patch ] || continue
-			printf '%s\n' "$f"
-		done
-	fi
-}
-
 # Drop Debian's packaging block ("#\n# Debian packaging ...\n/*\n!/debian/")
 # and the blank lines before it from the end of a .gitignore.
 drop_debian_gitignore() { # FILE
