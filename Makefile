@@ -6,6 +6,8 @@
 #   PATCHES_DIR   the series (default patches/)
 #   SHARED_DIR    shared inputs (default ../shared); MIRROR_DIR its mirror/
 #   SUITES_FILE   the suite list (default vm/suites)
+#   SUITES='GLOB...'  make check runs only the suites of SUITES_FILE named so
+#   CMD='...'     make vm: the command the guest runs (sh -c, in /tests)
 #   VM_TIMEOUT    host-side guest timeout in seconds; VERBOSE=1 shows the
 #                 whole serial console; VM_APPEND extra kernel parameters
 
@@ -13,15 +15,17 @@ SHELL := /bin/bash
 FLAVOR := $(if $(filter 1 y yes true,$(DEBUG)),debug,vm)
 S := scripts
 
-export TREE PATCHES_DIR SHARED_DIR MIRROR_DIR SUITES_FILE VM_TIMEOUT VM_APPEND VERBOSE
+export TREE PATCHES_DIR SHARED_DIR MIRROR_DIR SUITES_FILE SUITES CMD VM_TIMEOUT VM_APPEND VERBOSE
 
-.PHONY: help deps base tree export kernel selftests demo initramfs check run shell bench lint series-check clean
+.PHONY: help deps base tree export kernel selftests demo initramfs check run shell vm bench lint series-check clean
 
 help:
 	@echo 'make check [DEBUG=1]  build everything, boot the VM, run the suites, print TAP'
 	@echo '                      and "N passed, N failed, N skipped" (exit status 0 = all passed)'
 	@echo 'make run [DEBUG=1]    boot the kernel, show the edu devices in noiommu mode, run examples/edu_dma'
 	@echo 'make shell [DEBUG=1]  boot the kernel with a shell on the serial console'
+	@echo "make vm CMD='...'     boot the kernel, run one command in the guest (in /tests), exit with its status"
+	@echo "make check SUITES='noiommu_cdev vfio_*'  only the suites of vm/suites that match"
 	@echo 'make bench            boot the kernel and print the GET_PA benchmark table (bench/)'
 	@echo 'make deps             install the Debian packages the harness needs'
 	@echo 'make base             fetch, verify and extract the base kernel source'
@@ -68,6 +72,9 @@ run:
 
 shell:
 	@$(S)/check.sh shell $(FLAVOR)
+
+vm:
+	@$(S)/check.sh cmd $(FLAVOR)
 
 bench:
 	@$(S)/check.sh bench $(FLAVOR)

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The whole pipeline: check.sh [check|run|shell] [vm|debug]
+# The whole pipeline: check.sh [check|run|shell|bench|cmd] [vm|debug]
 #   deps -> base -> tree -> kernel -> selftests -> demo -> initramfs -> VM -> results
 # With TREE=<other tree> the tree step is skipped and that tree is built and
 # tested as it is (e.g. TREE=build/dev while developing the series).
@@ -25,12 +25,43 @@ step() { # NAME COMMAND...
 
 trap 'say "interrupted"; exit 130' INT TERM
 
+# select_suites: with SUITES='GLOB...' (names of vm/suites, shell globs),
+# the guest runs only the matching suites: SUITES_FILE becomes a copy of
+# the suite list with only those lines (build/logs/suites-selected).
+select_suites() {
+	[ -n "${SUITES:-}" ] || return 0
+	local sel=$LOGS/suites-selected
+	awk -v globs="$SUITES" '
+		function glob_re(g) { gsub(/[.+^$(){}|\\]/, "\\&", g); gsub(/\*/, ".*", g); gsub(/\?/, ".", g); return "^" g "$" }
+		BEGIN { n = split(globs, gl, /[ \t]+/); for (i = 1; i <= n; i++) if (gl[i] != "") re[i] = glob_re(gl[i]) }
+		/^[[:space:]]*(#|$)/ { next }
+		{ for (i in re) if ($1 ~ re[i]) { print; next } }' "$SUITES_FILE" >"$sel"
+	[ -s "$sel" ] || die "SUITES='$SUITES' matches no suite of $SUITES_FILE"
+	say "SUITES='$SUITES': $(awk '{ printf "%s%s", sep, $1; sep = " " }' "$sel")"
+	SUITES_FILE=$sel
+	export SUITES_FILE
+}
+
+# cmd_status VM_STATUS: the guest command's exit status ("### cmd end
+# rc=N" in the log), or 1 when the VM failed or the line is missing.
+cmd_status() {
+	local rc
+	rc=$(sed -n 's/^### cmd end rc=\([0-9]*\).*/\1/p' "$LOGS/cmd-$flavor$(tree_suffix).log" | tail -1)
+	if [ "$1" -ne 0 ] || [ -z "$rc" ]; then
+		echo 1
+	else
+		echo "$rc"
+	fi
+}
+
 main() {
 	local t0 vmrc=0 rc=0 summary
 	t0=$(now)
 	mkdir -p "$LOGS"
 	summary=$LOGS/$mode-$flavor$(tree_suffix).summary
 	rm -f "$summary"
+	[ "$mode" != check ] || select_suites
+	[ "$mode" != cmd ] || [ -n "${CMD:-}" ] || die "make vm needs CMD='a command for the guest'"
 	step deps "$S/deps.sh"
 	step base "$S/base.sh"
 	if [ "$TREE" = "$MAIN_TREE" ]; then
@@ -45,6 +76,7 @@ main() {
 	step vm "$S/vm.sh" "$flavor" "$mode" || vmrc=$?
 	timings+=("total $(($(now) - t0))s")
 	say "timings ($flavor): ${timings[*]}"
+	[ "$mode" != cmd ] || return "$(cmd_status "$vmrc")"
 	[ "$mode" = check ] || return "$vmrc"
 
 	echo

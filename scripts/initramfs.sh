@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Build the guest initramfs for a flavor (vm | debug): Debian's static
-# busybox, vm/init as /init, vm/suites, vm/run.sh, the test programs of
+# busybox, vm/init as /init, vm/suites, vm/run.sh, make vm's CMD, the test programs of
 # build/selftests-<flavor> under /tests and build/demo/ (if any) under /demo.
 # Uses the kernel's own usr/gen_init_cpio (so /dev/console exists without
 # root). Rebuilt every time (it takes a second); written to a temp file and
@@ -18,7 +18,7 @@ BUSYBOX=${BUSYBOX:-/bin/busybox}
 GEN=$kout/usr/gen_init_cpio
 
 tmp=
-cleanup() { [ -z "$tmp" ] || rm -f "$tmp" "$tmp.list"; }
+cleanup() { [ -z "$tmp" ] || rm -f "$tmp" "$tmp.list" "$tmp.cmd"; }
 trap cleanup EXIT
 
 # add_tree HOSTDIR GUESTDIR: directories and executable files below HOSTDIR.
@@ -51,6 +51,7 @@ file_list() {
 	printf 'file /init %s/vm/init 0755 0 0\n' "$REPO"
 	printf 'file /etc/harness/suites %s 0644 0 0\n' "$SUITES_FILE"
 	printf 'file /harness/run.sh %s/vm/run.sh 0755 0 0\n' "$REPO"
+	printf 'file /etc/harness/cmd %s 0644 0 0\n' "$tmp.cmd"
 	add_tree "$tests" /tests
 	if [ -d "$BUILD/demo" ]; then
 		add_tree "$BUILD/demo" /demo
@@ -64,10 +65,11 @@ main() {
 	[ -f "$SUITES_FILE" ] || die "no suite list $SUITES_FILE"
 	[ -d "$tests" ] || die "$tests not found: build the selftests first (make selftests)"
 	tmp=$(mktemp "$out.XXXXXX")
+	printf '%s\n' "${CMD:-}" >"$tmp.cmd" # make vm's command
 	file_list >"$tmp.list"
 	"$GEN" "$tmp.list" >"$tmp" || die "gen_init_cpio failed"
 	mv -f "$tmp" "$out"
-	rm -f "$tmp.list"
+	rm -f "$tmp.list" "$tmp.cmd"
 	tmp=
 	say "initramfs ready: $out ($(du -h "$out" | cut -f1))"
 }

@@ -5,6 +5,7 @@
 #   check  run vm/suites; serial log build/logs/check-<flavor>.log
 #   run    the demo transcript (vm/run.sh); log build/logs/run-<flavor>.log
 #   shell  interactive shell on the serial console
+#   cmd    make vm: CMD in the guest; log build/logs/cmd-<flavor>.log
 # QEMU runs as a child of this script; on exit, Ctrl-C or a timeout it is
 # killed, so no QEMU is left behind. Two host-side watchdogs name the suite
 # that hung: one for the whole run (VM_TIMEOUT, default: the sum of the
@@ -19,7 +20,7 @@ set -euo pipefail
 flavor=${1:-vm}
 mode=${2:-check}
 flavor_check "$flavor"
-case $mode in check | run | shell | bench) ;; *) die "unknown mode '$mode' (check, run, shell or bench)" ;; esac
+case $mode in check | run | shell | bench | cmd) ;; *) die "unknown mode '$mode' (check, run, shell, bench or cmd)" ;; esac
 
 kernel=$(kernel_out "$flavor")/arch/x86/boot/bzImage
 initrd=$(initramfs_out "$flavor")
@@ -124,7 +125,7 @@ hang() { # WHY SUITE
 
 # What to show on the terminal while the guest runs.
 live_filter() {
-	if [ "$mode" = run ] || [ -n "${VERBOSE:-}" ]; then
+	if [ "$mode" = run ] || [ "$mode" = cmd ] || [ -n "${VERBOSE:-}" ]; then
 		cat
 	elif [ "$mode" = bench ]; then
 		awk '{ sub(/\r$/, "") } /^### bench/ { on = !on; next } on { print; fflush() }'

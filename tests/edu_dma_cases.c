@@ -8,7 +8,7 @@
  *   PROGRAM  the edu_dma binary (/demo/edu_dma in the guest)
  *   BDF      an edu device bound to vfio-pci. It is unbound and rebound
  *            during the test, and vm.nr_hugepages is set to 0 and restored.
- * Output is kselftest TAP, one line a case.
+ * Output is kselftest TAP (kselftest_harness.h), one test a case.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -22,9 +22,8 @@
 
 #include <linux/capability.h>
 
-#include "kselftest.h"
+#include "kselftest_harness.h"
 
-#define NR_CASES	7
 #define HUGEPAGES	"/proc/sys/vm/nr_hugepages"
 
 static const char *prog;
@@ -47,7 +46,7 @@ static bool read_file(const char *path, char *buf, size_t len)
 
 	if (!f)
 		return false;
-	ok = fgets(buf, (int)len, f) != NULL;
+	ok = fgets(buf, (int)len, f);
 	fclose(f);
 	return ok;
 }
@@ -106,79 +105,113 @@ static void show(const char *out)
 	}
 }
 
-/* One case: run, then check the exit status and that `want` was printed. */
-static void expect(const char *name, const char *arg1, const char *arg2,
-		   bool drop_rawio, bool want_success, const char *want)
-{
+/*
+ * Each case runs PROGRAM and checks its exit status (0, or a failure of its
+ * own: 1..125, not 126/127 of exec or -1 of a signal) and that its output
+ * has what it must say.
+ */
+FIXTURE(edu_dma) {
 	char out[16384];
-	int rc = run(arg1, arg2, drop_rawio, out, sizeof(out));
-	bool rc_ok = want_success ? rc == 0 : rc > 0 && rc < 126;
-	bool text_ok = strstr(out, want) != NULL;
+};
+
+FIXTURE_SETUP(edu_dma) { }
+FIXTURE_TEARDOWN(edu_dma) { }
+
+/* run() whose output is shown as TAP comments. */
+static int run_shown(const char *arg1, const char *arg2, bool drop_rawio,
+		     char *out, size_t len)
+{
+	int rc = run(arg1, arg2, drop_rawio, out, len);
 
 	show(out);
-	if (!rc_ok)
-		ksft_print_msg("exit status %d, expected %s\n", rc,
-			       want_success ? "0" : "nonzero");
-	if (!text_ok)
-		ksft_print_msg("expected the output to contain \"%s\"\n", want);
-	ksft_test_result(rc_ok && text_ok, "%s\n", name);
+	return rc;
 }
 
-static void case_unbound(const char *bdf)
+static const char *bdf;
+
+TEST_F(edu_dma, no_argument_prints_usage)
 {
-	const char *name = "device not bound to vfio-pci: says so and how to bind it";
+	int rc;
+
+	rc = run_shown(NULL, NULL, false, self->out, sizeof(self->out));
+	EXPECT_TRUE(rc > 0 && rc < 126) TH_LOG("exit status %d", rc);
+	EXPECT_NE(NULL, strstr(self->out, "usage:"));
+}
+
+TEST_F(edu_dma, malformed_address_is_not_a_pci_address)
+{
+	int rc;
+
+	rc = run_shown("hello", NULL, false, self->out, sizeof(self->out));
+	EXPECT_TRUE(rc > 0 && rc < 126) TH_LOG("exit status %d", rc);
+	EXPECT_NE(NULL, strstr(self->out, "is not a PCI address"));
+}
+
+TEST_F(edu_dma, bogus_address_is_no_such_device)
+{
+	int rc;
+
+	rc = run_shown("0000:ff:1f.7", NULL, false, self->out, sizeof(self->out));
+	EXPECT_TRUE(rc > 0 && rc < 126) TH_LOG("exit status %d", rc);
+	EXPECT_NE(NULL, strstr(self->out, "no such PCI device 0000:ff:1f.7"));
+}
+
+TEST_F(edu_dma, host_bridge_is_not_an_edu_device)
+{
+	int rc;
+
+	rc = run_shown("0000:00:00.0", NULL, false, self->out, sizeof(self->out));
+	EXPECT_TRUE(rc > 0 && rc < 126) TH_LOG("exit status %d", rc);
+	EXPECT_NE(NULL, strstr(self->out, "not QEMU's edu device"));
+}
+
+/* The device unbound: says so and how to bind it; then bound again. */
+TEST_F(edu_dma, unbound_device_says_how_to_bind)
+{
 	char path[256];
+	int rc;
 
 	snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s/driver/unbind", bdf);
-	if (!write_file(path, bdf)) {
-		ksft_print_msg("unbinding %s: %s\n", bdf, strerror(errno));
-		ksft_test_result_fail("%s\n", name);
-		return;
-	}
-	expect(name, bdf, NULL, false, false, "is not bound to vfio-pci");
+	ASSERT_TRUE(write_file(path, bdf)) TH_LOG("unbinding %s: %s", bdf, strerror(errno));
+	rc = run_shown(bdf, NULL, false, self->out, sizeof(self->out));
+	EXPECT_TRUE(rc > 0 && rc < 126) TH_LOG("exit status %d", rc);
+	EXPECT_NE(NULL, strstr(self->out, "is not bound to vfio-pci"));
 	/* driver_override still says vfio-pci */
-	if (!write_file("/sys/bus/pci/drivers_probe", bdf))
-		ksft_print_msg("rebinding %s: %s\n", bdf, strerror(errno));
+	EXPECT_TRUE(write_file("/sys/bus/pci/drivers_probe", bdf))
+		TH_LOG("rebinding %s: %s", bdf, strerror(errno));
 }
 
-static void case_no_hugepages(const char *bdf)
+TEST_F(edu_dma, without_cap_sys_rawio_says_why)
 {
-	const char *name = "no hugepages: falls back to 4 KiB pages with a note and works";
-	char old[32] = "";
+	int rc;
 
-	if (!read_file(HUGEPAGES, old, sizeof(old)) || !write_file(HUGEPAGES, "0")) {
-		ksft_print_msg("%s: %s\n", HUGEPAGES, strerror(errno));
-		ksft_test_result_fail("%s\n", name);
-		return;
-	}
-	expect(name, "--tap", bdf, false, true, "note: no 2 MiB hugepage");
-	if (!write_file(HUGEPAGES, old))
-		ksft_print_msg("restoring %s: %s\n", HUGEPAGES, strerror(errno));
+	rc = run_shown(bdf, NULL, true, self->out, sizeof(self->out));
+	EXPECT_TRUE(rc > 0 && rc < 126) TH_LOG("exit status %d", rc);
+	EXPECT_NE(NULL, strstr(self->out, "needs CAP_SYS_RAWIO"));
+}
+
+/* No hugepages: falls back to 4 KiB pages with a note and works. */
+TEST_F(edu_dma, no_hugepages_falls_back_to_4k)
+{
+	char old[32] = "";
+	int rc;
+
+	ASSERT_TRUE(read_file(HUGEPAGES, old, sizeof(old)));
+	ASSERT_TRUE(write_file(HUGEPAGES, "0")) TH_LOG("%s: %s", HUGEPAGES, strerror(errno));
+	rc = run_shown("--tap", bdf, false, self->out, sizeof(self->out));
+	EXPECT_EQ(0, rc);
+	EXPECT_NE(NULL, strstr(self->out, "note: no 2 MiB hugepage"));
+	EXPECT_TRUE(write_file(HUGEPAGES, old)) TH_LOG("restoring %s", HUGEPAGES);
 }
 
 int main(int argc, char **argv)
 {
-	const char *bdf;
-
-	if (argc != 3) {
-		fprintf(stderr, "usage: %s PROGRAM BDF\n", argv[0]);
+	if (argc < 3) {
+		fprintf(stderr, "usage: %s PROGRAM BDF [harness options]\n", argv[0]);
 		return 2;
 	}
 	prog = argv[1];
 	bdf = argv[2];
-
-	ksft_print_header();
-	ksft_set_plan(NR_CASES);
-	expect("no argument: prints the usage", NULL, NULL, false, false, "usage:");
-	expect("malformed address: says it is not a PCI address", "hello", NULL,
-	       false, false, "is not a PCI address");
-	expect("bogus address: no such PCI device", "0000:ff:1f.7", NULL,
-	       false, false, "no such PCI device 0000:ff:1f.7");
-	expect("another device (the host bridge): not an edu device", "0000:00:00.0",
-	       NULL, false, false, "not QEMU's edu device");
-	case_unbound(bdf);
-	expect("without CAP_SYS_RAWIO: open fails with EPERM and says why", bdf, NULL,
-	       true, false, "needs CAP_SYS_RAWIO");
-	case_no_hugepages(bdf);
-	ksft_finished();
+	argv[2] = argv[0];
+	return test_harness_run(argc - 2, argv + 2);
 }

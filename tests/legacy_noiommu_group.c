@@ -7,8 +7,8 @@
  * "vfio-noiommu" group /dev/vfio/noiommu-N. Walk the classic flow:
  * container, group, VFIO_NOIOMMU_IOMMU, device fd, config space, BAR0.
  *
- * Usage: legacy_noiommu_group [BDF]   (default: $EDU_BDF, else the first
- * edu device bound to vfio-pci). Output is kselftest TAP, one line a check.
+ * Usage: legacy_noiommu_group [BDF] [harness options]   (default: $EDU_BDF,
+ * else the first edu device bound to vfio-pci). kselftest_harness.h TAP.
  */
 #include <dirent.h>
 #include <errno.h>
@@ -26,34 +26,19 @@
 
 #include <linux/vfio.h>
 
-#include "kselftest.h"
+#include "kselftest_harness.h"
 
-#define EDU_VENDOR	0x1234
-#define EDU_DEVICE	0x11e8
-#define EDU_ID		0x010000ed	/* "edu" v1.0 identification register */
+#define EDU_VENDOR	0x1234u
+#define EDU_DEVICE	0x11e8u
+#define EDU_ID		0x010000edu	/* "edu" v1.0 identification register */
 #define EDU_REG_ID	0x00
 #define EDU_REG_LIVE	0x04		/* reads back the inverse of a write */
-#define EDU_BAR0_SIZE	(1 << 20)
+#define EDU_BAR0_SIZE	(1u << 20)
+#define EDU_CFG_ID	(EDU_VENDOR | EDU_DEVICE << 16)
 
-#define NR_CHECKS	25
-
-/* Once a step fails, the later ones are reported as failed, not run. */
-static bool chain_ok = true;
-
-static bool check(bool cond, const char *desc)
-{
-	if (!chain_ok) {
-		ksft_test_result_fail("%s (not run: an earlier check failed)\n", desc);
-		return false;
-	}
-	if (!cond) {
-		if (errno)
-			ksft_print_msg("%s: %s\n", desc, strerror(errno));
-		chain_ok = false;
-	}
-	ksft_test_result(cond, "%s\n", desc);
-	return cond;
-}
+static char bdf[NAME_MAX + 1];
+static char group_nr[NAME_MAX + 1];
+static char group_path[PATH_MAX];	/* /dev/vfio/noiommu-N */
 
 static int read_sysfs(const char *path, char *buf, size_t len)
 {
@@ -171,188 +156,259 @@ static int bind_cdev(int cdev, int iommufd)
 	return ioctl(cdev, VFIO_DEVICE_BIND_IOMMUFD, &bind);
 }
 
-/*
- * The same group with iommufd's container compatibility (/dev/iommu as the
- * container), and the exclusion between the group and the device's noiommu
- * cdev: while one is in use the other answers EBUSY.
- */
-static void check_iommufd_compat_and_cdev(const char *group_path,
-					  const char *bdf)
+/* --- the setting: noiommu mode, the device, its group --- */
+
+TEST(noiommu_mode_is_on)
 {
-	int iommufd, group = -1, device = -1, cdev = -1;
-	char cdev_path[PATH_MAX];
+	char val[64];
+
+	ASSERT_EQ(0, read_sysfs("/sys/module/vfio/parameters/enable_unsafe_noiommu_mode",
+				val, sizeof(val)));
+	EXPECT_STREQ("Y", val);
+}
+
+TEST(edu_device_is_bound_to_vfio_pci)
+{
+	ASSERT_NE(0, bdf[0]) TH_LOG("no edu device bound to vfio-pci");
+	EXPECT_TRUE(is_edu_on_vfio(bdf)) TH_LOG("%s", bdf);
+}
+
+TEST(group_is_a_noiommu_group)
+{
+	char path[PATH_MAX], val[64];
+
+	ASSERT_NE(0, group_nr[0]) TH_LOG("%s has no iommu_group", bdf);
+	snprintf(path, sizeof(path), "/sys/kernel/iommu_groups/%s/name", group_nr);
+	ASSERT_EQ(0, read_sysfs(path, val, sizeof(val)));
+	EXPECT_STREQ("vfio-noiommu", val);
+	EXPECT_EQ(0, access(group_path, F_OK)) TH_LOG("%s: %s", group_path, strerror(errno));
+}
+
+/* --- the classic flow, step by step --- */
+
+FIXTURE(container) {
+	int container;
+	int group;
+};
+
+FIXTURE_SETUP(container)
+{
+	self->container = open("/dev/vfio/vfio", O_RDWR);
+	ASSERT_LE(0, self->container) TH_LOG("/dev/vfio/vfio: %s", strerror(errno));
+	self->group = open(group_path, O_RDWR);
+	ASSERT_LE(0, self->group) TH_LOG("%s: %s", group_path, strerror(errno));
+}
+
+FIXTURE_TEARDOWN(container)
+{
+	if (self->group >= 0)
+		EXPECT_EQ(0, close(self->group));
+	if (self->container >= 0)
+		EXPECT_EQ(0, close(self->container));
+}
+
+TEST_F(container, api_version)
+{
+	EXPECT_EQ(VFIO_API_VERSION, ioctl(self->container, VFIO_GET_API_VERSION));
+}
+
+TEST_F(container, group_is_viable)
+{
+	struct vfio_group_status status = { .argsz = sizeof(status) };
+
+	ASSERT_EQ(0, ioctl(self->group, VFIO_GROUP_GET_STATUS, &status));
+	EXPECT_TRUE(!!(status.flags & VFIO_GROUP_FLAGS_VIABLE));
+}
+
+TEST_F(container, set_container_then_noiommu_iommu)
+{
+	ASSERT_EQ(0, ioctl(self->group, VFIO_GROUP_SET_CONTAINER, &self->container));
+	ASSERT_EQ(1, ioctl(self->container, VFIO_CHECK_EXTENSION, VFIO_NOIOMMU_IOMMU));
+	ASSERT_EQ(0, ioctl(self->container, VFIO_SET_IOMMU, VFIO_NOIOMMU_IOMMU))
+		TH_LOG("VFIO_SET_IOMMU: %s", strerror(errno));
+	EXPECT_EQ(0, ioctl(self->group, VFIO_GROUP_UNSET_CONTAINER));
+}
+
+/* --- the device through the group --- */
+
+FIXTURE(device) {
+	int container;
+	int group;
+	int device;
 	struct vfio_region_info cfg;
+	struct vfio_region_info bar0;
+};
+
+FIXTURE_SETUP(device)
+{
+	self->container = open("/dev/vfio/vfio", O_RDWR);
+	ASSERT_LE(0, self->container);
+	self->group = open(group_path, O_RDWR);
+	ASSERT_LE(0, self->group);
+	ASSERT_EQ(0, ioctl(self->group, VFIO_GROUP_SET_CONTAINER, &self->container));
+	ASSERT_EQ(0, ioctl(self->container, VFIO_SET_IOMMU, VFIO_NOIOMMU_IOMMU));
+	self->device = ioctl(self->group, VFIO_GROUP_GET_DEVICE_FD, bdf);
+	ASSERT_LE(0, self->device) TH_LOG("VFIO_GROUP_GET_DEVICE_FD: %s", strerror(errno));
+	ASSERT_TRUE(region_info(self->device, VFIO_PCI_CONFIG_REGION_INDEX, &self->cfg));
+	ASSERT_TRUE(region_info(self->device, VFIO_PCI_BAR0_REGION_INDEX, &self->bar0));
+}
+
+FIXTURE_TEARDOWN(device)
+{
+	EXPECT_EQ(0, close(self->device));
+	EXPECT_EQ(0, close(self->group));
+	EXPECT_EQ(0, close(self->container));
+}
+
+TEST_F(device, info_says_pci_with_a_config_region)
+{
+	struct vfio_device_info info = { .argsz = sizeof(info) };
+
+	ASSERT_EQ(0, ioctl(self->device, VFIO_DEVICE_GET_INFO, &info));
+	EXPECT_TRUE(!!(info.flags & VFIO_DEVICE_FLAGS_PCI));
+	EXPECT_LT((__u32)VFIO_PCI_CONFIG_REGION_INDEX, info.num_regions);
+}
+
+TEST_F(device, config_space_is_edu)
+{
 	uint32_t id = 0;
-	bool ok;
 
-	errno = 0;
-	iommufd = open("/dev/iommu", O_RDWR);
+	ASSERT_TRUE(pread_u32(self->device, self->cfg.offset, &id));
+	EXPECT_EQ(EDU_CFG_ID, id);
+}
+
+TEST_F(device, bar0_is_a_1mib_read_write_region)
+{
+	EXPECT_TRUE(!!(self->bar0.flags & VFIO_REGION_INFO_FLAG_READ));
+	EXPECT_TRUE(!!(self->bar0.flags & VFIO_REGION_INFO_FLAG_WRITE));
+	EXPECT_LE((__u64)EDU_BAR0_SIZE, self->bar0.size);
+}
+
+TEST_F(device, bar0_pread_identification)
+{
+	uint32_t reg = 0;
+
+	ASSERT_TRUE(pread_u32(self->device, self->bar0.offset + EDU_REG_ID, &reg));
+	EXPECT_EQ(EDU_ID, reg);
+}
+
+TEST_F(device, bar0_pwrite_liveness_reads_the_inverse)
+{
+	uint32_t reg = 0;
+
+	ASSERT_TRUE(pwrite_u32(self->device, self->bar0.offset + EDU_REG_LIVE, 0x12345678));
+	ASSERT_TRUE(pread_u32(self->device, self->bar0.offset + EDU_REG_LIVE, &reg));
+	EXPECT_EQ((uint32_t)~0x12345678u, reg);
+}
+
+TEST_F(device, bar0_mmap)
+{
+	volatile uint32_t *bar;
+
+	ASSERT_TRUE(!!(self->bar0.flags & VFIO_REGION_INFO_FLAG_MMAP));
+	bar = mmap(NULL, EDU_BAR0_SIZE, PROT_READ | PROT_WRITE, MAP_SHARED,
+		   self->device, self->bar0.offset);
+	ASSERT_NE(MAP_FAILED, bar) TH_LOG("mmap: %s", strerror(errno));
+	EXPECT_EQ(EDU_ID, bar[EDU_REG_ID / 4]);
+	bar[EDU_REG_LIVE / 4] = 0xa5a50f0f;
+	EXPECT_EQ((uint32_t)~0xa5a50f0fu, bar[EDU_REG_LIVE / 4]);
+	EXPECT_EQ(0, munmap((void *)bar, EDU_BAR0_SIZE));
+}
+
+/*
+ * --- the same group with iommufd's container compatibility (/dev/iommu as
+ * the container), and the exclusion between the group and the device's
+ * noiommu cdev: while one is in use the other answers EBUSY ---
+ */
+
+FIXTURE(compat) {
+	int iommufd;
+	char cdev_path[PATH_MAX];
+};
+
+FIXTURE_SETUP(compat)
+{
+	self->iommufd = open("/dev/iommu", O_RDWR);
+	ASSERT_LE(0, self->iommufd) TH_LOG("/dev/iommu: %s", strerror(errno));
+	noiommu_cdev(bdf, self->cdev_path, sizeof(self->cdev_path));
+	ASSERT_NE(0, self->cdev_path[0]) TH_LOG("%s has no noiommu-vfioN cdev", bdf);
+}
+
+FIXTURE_TEARDOWN(compat)
+{
+	EXPECT_EQ(0, close(self->iommufd));
+}
+
+TEST_F(compat, iommufd_as_container_gives_the_device)
+{
+	struct vfio_region_info cfg;
+	int group, device;
+	uint32_t id = 0;
+
 	group = open(group_path, O_RDWR);
-	check(iommufd >= 0 && group >= 0 &&
-	      ioctl(group, VFIO_GROUP_SET_CONTAINER, &iommufd) == 0,
-	      "iommufd compat: VFIO_GROUP_SET_CONTAINER with /dev/iommu");
-
-	errno = 0;
+	ASSERT_LE(0, group);
+	ASSERT_EQ(0, ioctl(group, VFIO_GROUP_SET_CONTAINER, &self->iommufd))
+		TH_LOG("VFIO_GROUP_SET_CONTAINER(/dev/iommu): %s", strerror(errno));
 	device = ioctl(group, VFIO_GROUP_GET_DEVICE_FD, bdf);
-	ok = device >= 0 &&
-	     region_info(device, VFIO_PCI_CONFIG_REGION_INDEX, &cfg) &&
-	     pread_u32(device, cfg.offset, &id);
-	check(ok && id == (EDU_VENDOR | EDU_DEVICE << 16),
-	      "iommufd compat: VFIO_GROUP_GET_DEVICE_FD, config space reads 1234:11e8");
+	ASSERT_LE(0, device) TH_LOG("VFIO_GROUP_GET_DEVICE_FD: %s", strerror(errno));
+	ASSERT_TRUE(region_info(device, VFIO_PCI_CONFIG_REGION_INDEX, &cfg));
+	ASSERT_TRUE(pread_u32(device, cfg.offset, &id));
+	EXPECT_EQ(EDU_CFG_ID, id);
+	EXPECT_EQ(0, close(device));
+	EXPECT_EQ(0, close(group));
+}
 
-	noiommu_cdev(bdf, cdev_path, sizeof(cdev_path));
-	errno = 0;
-	cdev = cdev_path[0] ? open(cdev_path, O_RDWR) : -1;
-	check(cdev >= 0 && bind_cdev(cdev, iommufd) < 0 && errno == EBUSY,
-	      "while the group is in use, binding the noiommu cdev fails with EBUSY");
-	if (cdev >= 0)
-		close(cdev);
+TEST_F(compat, cdev_bind_is_ebusy_while_the_group_is_in_use)
+{
+	int group, device, cdev;
 
-	errno = 0;
-	ok = device >= 0 && close(device) == 0;
-	ok = close(group) == 0 && ok;
-	check(ok, "close the device and the group");
-
-	errno = 0;
-	cdev = cdev_path[0] ? open(cdev_path, O_RDWR) : -1;
-	check(cdev >= 0 && bind_cdev(cdev, iommufd) == 0,
-	      "then the noiommu cdev binds to /dev/iommu");
-
-	errno = 0;
 	group = open(group_path, O_RDWR);
-	check(group < 0 && errno == EBUSY,
-	      "while the cdev is bound, opening the group fails with EBUSY");
+	ASSERT_LE(0, group);
+	ASSERT_EQ(0, ioctl(group, VFIO_GROUP_SET_CONTAINER, &self->iommufd));
+	device = ioctl(group, VFIO_GROUP_GET_DEVICE_FD, bdf);
+	ASSERT_LE(0, device);
+	cdev = open(self->cdev_path, O_RDWR);
+	ASSERT_LE(0, cdev) TH_LOG("%s: %s", self->cdev_path, strerror(errno));
+	EXPECT_EQ(-1, bind_cdev(cdev, self->iommufd));
+	EXPECT_EQ(EBUSY, errno);
+	EXPECT_EQ(0, close(cdev));
+	EXPECT_EQ(0, close(device));
+	EXPECT_EQ(0, close(group));
+	/* The group closed, the cdev binds. */
+	cdev = open(self->cdev_path, O_RDWR);
+	ASSERT_LE(0, cdev);
+	EXPECT_EQ(0, bind_cdev(cdev, self->iommufd)) TH_LOG("bind: %s", strerror(errno));
+	EXPECT_EQ(0, close(cdev));
+}
+
+TEST_F(compat, group_open_is_ebusy_while_the_cdev_is_bound)
+{
+	int group, cdev;
+
+	cdev = open(self->cdev_path, O_RDWR);
+	ASSERT_LE(0, cdev) TH_LOG("%s: %s", self->cdev_path, strerror(errno));
+	ASSERT_EQ(0, bind_cdev(cdev, self->iommufd)) TH_LOG("bind: %s", strerror(errno));
+	group = open(group_path, O_RDWR);
+	EXPECT_EQ(-1, group);
+	EXPECT_EQ(EBUSY, errno);
 	if (group >= 0)
 		close(group);
-	if (cdev >= 0)
-		close(cdev);
-	close(iommufd);
+	EXPECT_EQ(0, close(cdev));
 }
 
 int main(int argc, char **argv)
 {
-	struct vfio_group_status status = { .argsz = sizeof(status) };
-	struct vfio_device_info info = { .argsz = sizeof(info) };
-	struct vfio_region_info cfg, bar0;
-	char bdf[NAME_MAX + 1] = "", group_nr[NAME_MAX + 1] = "", path[PATH_MAX], val[64];
-	int container = -1, group = -1, device = -1;
-	uint32_t reg = 0, cfg_id = 0;
-	volatile uint32_t *bar = MAP_FAILED;
-	bool ok;
-
-	ksft_print_header();
-	ksft_set_plan(NR_CHECKS);
-
-	errno = 0;
-	ok = !read_sysfs("/sys/module/vfio/parameters/enable_unsafe_noiommu_mode",
-			 val, sizeof(val)) && !strcmp(val, "Y");
-	check(ok, "vfio.enable_unsafe_noiommu_mode is Y");
-
-	if (argc > 1)
+	if (argc > 1 && argv[1][0] != '-') {
 		snprintf(bdf, sizeof(bdf), "%s", argv[1]);
-	else if (getenv("EDU_BDF"))
+		argv[1] = argv[0];
+		argc--;
+		argv++;
+	} else if (getenv("EDU_BDF")) {
 		snprintf(bdf, sizeof(bdf), "%s", getenv("EDU_BDF"));
-	else
+	} else {
 		find_edu(bdf, sizeof(bdf));
-	errno = 0;
-	check(bdf[0] && is_edu_on_vfio(bdf), "an edu device (1234:11e8) is bound to vfio-pci");
-	if (bdf[0])
-		ksft_print_msg("device %s\n", bdf);
-
-	/* The group is a noiommu one: /sys/kernel/iommu_groups/N/name */
-	link_name(bdf, "iommu_group", group_nr, sizeof(group_nr));
-	snprintf(path, sizeof(path), "/sys/kernel/iommu_groups/%s/name", group_nr);
-	ok = group_nr[0] && !read_sysfs(path, val, sizeof(val)) &&
-	     !strcmp(val, "vfio-noiommu");
-	snprintf(path, sizeof(path), "/dev/vfio/noiommu-%s", group_nr);
-	errno = 0;
-	check(ok && access(path, F_OK) == 0, "the device's group is a vfio-noiommu group with /dev/vfio/noiommu-N");
-	ksft_print_msg("group %s\n", path);
-
-	errno = 0;
-	container = open("/dev/vfio/vfio", O_RDWR);
-	check(container >= 0, "open /dev/vfio/vfio");
-
-	errno = 0;
-	check(ioctl(container, VFIO_GET_API_VERSION) == VFIO_API_VERSION,
-	      "VFIO_GET_API_VERSION is VFIO_API_VERSION");
-
-	errno = 0;
-	group = open(path, O_RDWR);
-	check(group >= 0, "open /dev/vfio/noiommu-N");
-
-	errno = 0;
-	ok = ioctl(group, VFIO_GROUP_GET_STATUS, &status) == 0;
-	check(ok && (status.flags & VFIO_GROUP_FLAGS_VIABLE),
-	      "VFIO_GROUP_GET_STATUS: group is viable");
-
-	errno = 0;
-	check(ioctl(group, VFIO_GROUP_SET_CONTAINER, &container) == 0,
-	      "VFIO_GROUP_SET_CONTAINER");
-
-	errno = 0;
-	check(ioctl(container, VFIO_CHECK_EXTENSION, VFIO_NOIOMMU_IOMMU) == 1,
-	      "VFIO_CHECK_EXTENSION(VFIO_NOIOMMU_IOMMU) is 1");
-
-	errno = 0;
-	check(ioctl(container, VFIO_SET_IOMMU, VFIO_NOIOMMU_IOMMU) == 0,
-	      "VFIO_SET_IOMMU(VFIO_NOIOMMU_IOMMU)");
-
-	errno = 0;
-	device = ioctl(group, VFIO_GROUP_GET_DEVICE_FD, bdf);
-	check(device >= 0, "VFIO_GROUP_GET_DEVICE_FD");
-
-	errno = 0;
-	ok = ioctl(device, VFIO_DEVICE_GET_INFO, &info) == 0;
-	check(ok && (info.flags & VFIO_DEVICE_FLAGS_PCI) &&
-	      info.num_regions > VFIO_PCI_CONFIG_REGION_INDEX,
-	      "VFIO_DEVICE_GET_INFO: a PCI device with a config region");
-
-	errno = 0;
-	ok = region_info(device, VFIO_PCI_CONFIG_REGION_INDEX, &cfg) &&
-	     pread_u32(device, cfg.offset + 0, &cfg_id);
-	check(ok && (cfg_id & 0xffff) == EDU_VENDOR, "config space: vendor is 0x1234");
-	errno = 0;
-	check(ok && (cfg_id >> 16) == EDU_DEVICE, "config space: device is 0x11e8");
-
-	errno = 0;
-	ok = region_info(device, VFIO_PCI_BAR0_REGION_INDEX, &bar0);
-	check(ok && (bar0.flags & VFIO_REGION_INFO_FLAG_READ) &&
-	      (bar0.flags & VFIO_REGION_INFO_FLAG_WRITE) &&
-	      bar0.size >= EDU_BAR0_SIZE, "BAR0: read/write region of 1 MiB");
-
-	errno = 0;
-	ok = pread_u32(device, bar0.offset + EDU_REG_ID, &reg);
-	check(ok && reg == EDU_ID, "BAR0 pread: identification register is 0x010000ed");
-	if (ok && reg != EDU_ID)
-		ksft_print_msg("identification register reads 0x%08x\n", reg);
-
-	errno = 0;
-	ok = pwrite_u32(device, bar0.offset + EDU_REG_LIVE, 0x12345678) &&
-	     pread_u32(device, bar0.offset + EDU_REG_LIVE, &reg);
-	check(ok && reg == (uint32_t)~0x12345678u,
-	      "BAR0 pwrite/pread: liveness register returns the inverse");
-
-	errno = 0;
-	if (chain_ok && (bar0.flags & VFIO_REGION_INFO_FLAG_MMAP))
-		bar = mmap(NULL, EDU_BAR0_SIZE, PROT_READ | PROT_WRITE, MAP_SHARED,
-			   device, bar0.offset);
-	ok = bar != MAP_FAILED && bar[EDU_REG_ID / 4] == EDU_ID;
-	if (ok) {
-		bar[EDU_REG_LIVE / 4] = 0xa5a50f0f;
-		ok = bar[EDU_REG_LIVE / 4] == (uint32_t)~0xa5a50f0fu;
 	}
-	check(ok, "BAR0 mmap: identification and liveness registers");
-	if (bar != MAP_FAILED)
-		munmap((void *)bar, EDU_BAR0_SIZE);
-
-	errno = 0;
-	ok = device >= 0 && close(device) == 0;
-	ok = group >= 0 && close(group) == 0 && ok;
-	ok = container >= 0 && close(container) == 0 && ok;
-	check(ok, "close device, group and container");
-
-	check_iommufd_compat_and_cdev(path, bdf);
-
-	ksft_finished();
+	link_name(bdf, "iommu_group", group_nr, sizeof(group_nr));
+	snprintf(group_path, sizeof(group_path), "/dev/vfio/noiommu-%s", group_nr);
+	return test_harness_run(argc, argv);
 }
