@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Configure and build the guest kernel for a flavor (vm | debug) out of tree:
-#   O=build/kernel-<flavor>: tinyconfig + configs/vm.config [+ debug.config]
+#   O=build/kernel-<flavor>: tinyconfig + the tree's kselftest fragments
+#   (iommu, vfio) + configs/vm.config [+ debug.config] (vm_fragments)
 #   merged with scripts/kconfig/merge_config.sh, then olddefconfig; every
 #   setting of the fragments is checked afterwards (a symbol the tree's
 #   Kconfig does not define, e.g. VFIO_CDEV_NOIOMMU on the base, is skipped).
@@ -14,8 +15,7 @@ flavor=${1:-vm}
 flavor_check "$flavor"
 out=$(kernel_out "$flavor")
 log=$LOGS/kernel-$flavor$(tree_suffix).log
-frags=("$REPO/configs/vm.config")
-[ "$flavor" = vm ] || frags+=("$REPO/configs/$flavor.config")
+mapfile -t frags < <(vm_fragments "$TREE" "$flavor")
 
 export CCACHE_BASEDIR=${CCACHE_BASEDIR:-$REPO}
 KMAKE=(make -C "$TREE" O="$out" CC="ccache gcc" -j"$NPROC")

@@ -158,6 +158,20 @@ private_apt() {
 
 # ------------------------------------------------------- kernel configs
 
+# vm_fragments TREE [FLAVOR]: the config fragments of the guest kernel, in
+# merge order: the kernel tree's own kselftest fragments of the selftests
+# the guest runs (tools/testing/selftests/{iommu,vfio}/config, where they
+# exist), then configs/vm.config, then configs/FLAVOR.config (debug).
+vm_fragments() {
+	local t
+	for t in iommu vfio; do
+		[ ! -f "$1/tools/testing/selftests/$t/config" ] ||
+			printf '%s\n' "$1/tools/testing/selftests/$t/config"
+	done
+	printf '%s\n' "$REPO/configs/vm.config"
+	[ "${2:-vm}" = vm ] || printf '%s\n' "$REPO/configs/$2.config"
+}
+
 # fragment_settings FRAGMENT...: "SYM=VALUE" for every setting of the
 # config fragments (no CONFIG_ prefix; VALUE n for "# CONFIG_SYM is not
 # set"), the last one winning, sorted.

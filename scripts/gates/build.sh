@@ -19,12 +19,14 @@ set -euo pipefail
 
 BISECT_OUT=$(out_dir "$BISECT_ARCH")
 
-# configure_vm LOG: the vm config on tinyconfig; shows the settings of the
+# configure_vm LOG: the vm config (vm_fragments) on tinyconfig; shows the settings of the
 # symbols the current tree defines that did not come out as asked, and
 # Kconfig's warnings; nonzero if any.
 configure_vm() {
-	local log=$1 defs s settings=() bad lines
-	configure "$BISECT_ARCH" "$log" "$VM_FRAG" "$PATCH_FRAG" || {
+	local log=$1 defs s settings=() bad lines frags=()
+	mapfile -t frags < <(vm_fragments "$SC_TREE")
+	frags+=("$PATCH_FRAG")
+	configure "$BISECT_ARCH" "$log" "${frags[@]}" || {
 		detail "configuring failed:"
 		tail -5 "$log" | sed "s/^/$PROG:        /"
 		return 1
@@ -32,12 +34,12 @@ configure_vm() {
 	defs=$(kconfig_symbols "$SC_TREE")
 	while IFS= read -r s; do
 		if grep -qx "${s%%=*}" <<<"$defs"; then settings+=("$s"); fi
-	done < <(fragment_settings "$VM_FRAG" "$PATCH_FRAG")
+	done < <(fragment_settings "${frags[@]}")
 	bad=$(config_mismatches "$BISECT_OUT/.config" "${settings[@]}")
 	[ -z "$KCONFIG_WARNINGS" ] || bad+="${bad:+$'\n'}Kconfig: $KCONFIG_WARNINGS"
 	[ -n "$bad" ] || return 0
 	mapfile -t lines <<<"$bad"
-	detail "configs/vm.config + series-check-patch.config do not come out as asked:" "${lines[@]}"
+	detail "the vm config fragments + series-check-patch.config do not come out as asked:" "${lines[@]}"
 	return 1
 }
 

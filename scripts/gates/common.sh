@@ -26,7 +26,6 @@ SELFTEST_BASE_WARNINGS=$SC_LOGS/base-selftests.warnings
 SELFTESTS_BUILT=$SC_LOGS/selftests.built
 MATRIX_DIR=$REPO/configs/matrix
 MATRIX_FRAG=$REPO/configs/series-check.config
-VM_FRAG=$REPO/configs/vm.config
 PATCH_FRAG=$REPO/configs/series-check-patch.config
 ALWAYS_DIRS=(drivers/iommu/ drivers/vfio/)
 ONLY=${SERIES_CHECK_ONLY:-}
