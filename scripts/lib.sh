@@ -156,6 +156,56 @@ private_apt() {
 	)
 }
 
+# sha256_ok FILE SHA256: the file has that sha256 (else says so, status 1).
+sha256_ok() {
+	local got
+	got=$(sha256sum "$1" | awk '{print $1}')
+	[ "$got" = "$2" ] && return 0
+	printf '%s: error: %s has sha256 %s, expected %s: refusing to use it\n' \
+		"$PROG" "$1" "$got" "$2" >&2
+	return 1
+}
+
+# fetch_deb PACKAGE VERSION DEBFILE SHA256: print the path of a verified
+# copy of Debian's DEBFILE (PACKAGE=VERSION): from $MIRROR_DIR when it is
+# there, else from build/dl (an earlier download), else downloaded from
+# Debian sid through a private apt configuration (build/apt). The sha256
+# is checked in every case; on any failure: one clear line, exit 1.
+DEBIAN_SID_LINE=${DEBIAN_SID_LINE:-"deb http://deb.debian.org/debian sid main"}
+fetch_deb() {
+	local pkg=$1 version=$2 file=$3 sha=$4 dl=$BUILD/dl d
+	if [ -f "$MIRROR_DIR/$file" ]; then
+		sha256_ok "$MIRROR_DIR/$file" "$sha" || exit 1
+		printf '%s\n' "$MIRROR_DIR/$file"
+		return
+	fi
+	if [ -f "$dl/$file" ] && sha256_ok "$dl/$file" "$sha" 2>/dev/null; then
+		printf '%s\n' "$dl/$file"
+		return
+	fi
+	private_apt "$BUILD/apt" "$DEBIAN_SID_LINE"
+	mkdir -p "$dl"
+	d=$(mktemp -d "$dl/.download.XXXXXX")
+	chmod 755 "$d" # apt's _apt user writes the download here
+	say "no $file in $MIRROR_DIR: downloading $pkg=$version from Debian sid" >&2
+	if ! apt-get -q "${APT_OPTS[@]}" update >&2; then
+		rm -rf "$d"
+		die "$pkg=$version is not in $MIRROR_DIR and the Debian archive cannot be reached"
+	fi
+	if ! (cd "$d" && apt-get -q "${APT_OPTS[@]}" download "$pkg=$version") >&2 ||
+		[ ! -f "$d/$file" ]; then
+		rm -rf "$d"
+		die "$pkg=$version is not in $MIRROR_DIR and could not be downloaded from Debian sid"
+	fi
+	if ! sha256_ok "$d/$file" "$sha"; then
+		rm -rf "$d"
+		exit 1
+	fi
+	mv -f "$d/$file" "$dl/$file"
+	rm -rf "$d"
+	printf '%s\n' "$dl/$file"
+}
+
 # ------------------------------------------------------- kernel configs
 
 # vm_fragments TREE [FLAVOR]: the config fragments of the guest kernel, in

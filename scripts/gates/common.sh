@@ -85,12 +85,14 @@ cross_prefix() {
 	esac
 }
 
-# kmake ARCH ARGS...: make in the scratch tree for ARCH, out of tree, ccache.
+# kmake KEY ARGS...: make in the scratch tree, out of tree (out_dir KEY),
+# ccache; KEY is an architecture, or ARCH-NAME for an O= dir of its own
+# (x86_64-debian: ARCH=x86_64).
 kmake() {
-	local arch=$1 cross
+	local key=$1 arch=${1%%-*} cross
 	shift
 	cross=$(cross_prefix "$arch")
-	nice -n 10 make -C "$SC_TREE" O="$(out_dir "$arch")" ARCH="$arch" \
+	nice -n 10 make -C "$SC_TREE" O="$(out_dir "$key")" ARCH="$arch" \
 		CROSS_COMPILE="$cross" CC="ccache ${cross}gcc" -j"$NPROC" "$@"
 }
 
