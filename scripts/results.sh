@@ -24,7 +24,11 @@ expected=$(awk '!/^[[:space:]]*(#|$)/ { print $1 }' "$SUITES_FILE")
 KNOWN_LEAKS=${KNOWN_LEAKS:-$REPO/vm/known-leaks}
 known=$(awk '!/^[[:space:]]*(#|$)/ { print $1 }' "$KNOWN_LEAKS" 2>/dev/null || true)
 
-out=$(awk -v expected="$expected" -v knownfuncs="$known" '
+# Host events (docs/protocol.md): "TIME timeout SUITE WHY..." lines.
+events=${log%.log}.host
+host_events=$(cat "$events" 2>/dev/null || true)
+
+out=$(awk -v expected="$expected" -v knownfuncs="$known" -v host_events="$host_events" '
 function flush_counts(s) {
 	if (tot_seen[s]) { P[s] = tp[s]; F[s] = tf[s]; S[s] = ts[s] }
 	else { P[s] = cp[s]; F[s] = cf[s]; S[s] = cs[s] }
@@ -34,6 +38,13 @@ BEGIN {
 	for (i = 1; i <= n; i++) if (e[i] != "") { order[++ns] = e[i]; known[e[i]] = 1 }
 	splat_re = "\\] (WARNING:|BUG:|UBSAN:|KASAN:|INFO: |Call Trace:|Kernel panic|Oops|general protection fault|kernel BUG|------------\\[ cut here \\])"
 	nk = split(knownfuncs, kf, "\n")
+	nh = split(host_events, he, "\n")
+	for (i = 1; i <= nh; i++) {
+		if (split(he[i], ev, " ") < 3 || ev[2] != "timeout") continue
+		hung_in = ev[3]
+		host_timeout = he[i]
+		sub(/^[^ ]+ [^ ]+ [^ ]+ /, "", host_timeout)
+	}
 }
 # A kmemleak report (printed by vm/init) is judged when it is complete.
 function leak_done() {
@@ -63,7 +74,6 @@ function leak_done() {
 	next
 }
 /^### harness done/ { done = 1 }
-/^### host: timeout/ { host_timeout = $0; hung_in = $NF }
 /^### kmemleak: / {
 	if ($0 ~ /^### kmemleak: unreferenced object/) { leak_done(); leak = $0; leak_known = "" }
 	else if (leak != "") {

@@ -25,6 +25,7 @@ case $mode in check | run | shell | bench | cmd) ;; *) die "unknown mode '$mode'
 kernel=$(kernel_out "$flavor")/arch/x86/boot/bzImage
 initrd=$(initramfs_out "$flavor")
 log=$LOGS/$mode-$flavor$(tree_suffix).log
+events=${log%.log}.host # host events (docs/protocol.md), never in the guest's log
 # Debug kernels (KASAN, lockdep, kmemleak) are several times slower.
 scale=1
 [ "$flavor" != debug ] || scale=$DEBUG_TIMEOUT_SCALE
@@ -116,11 +117,11 @@ hung_suite() {
 		END { if (cur != "") print cur, t + 0 }' "$log"
 }
 
-# Kill QEMU for a hang: say so, and leave a line in the log for results.sh.
+# Kill QEMU for a hang: say so, and write the event for results.sh.
 hang() { # WHY SUITE
 	printf '%s: error: %s; QEMU killed\n' "$PROG" "$1" >&2
-	cleanup # before writing: QEMU writes the log at its own offset
-	printf '### host: timeout: %s, in suite %s\n' "$1" "${2:-none}" >>"$log"
+	cleanup
+	printf '%s timeout %s %s\n' "$(now)" "${2:-none}" "$1" >>"$events"
 }
 
 # What to show on the terminal while the guest runs.
@@ -153,6 +154,7 @@ main() {
 	t0=$(now)
 	say "booting the $flavor kernel under QEMU/TCG (mode $mode, timeout ${limit}s, log $log)"
 	: >"$log"
+	: >"$events"
 	"${QEMU[@]}" -serial stdio </dev/null >"$log" 2>&1 &
 	qpid=$!
 	tail -n +1 -F --pid="$qpid" "$log" 2>/dev/null | live_filter &
