@@ -46,7 +46,8 @@ select_suites() {
 # rc=N" in the log), or 1 when the VM failed or the line is missing.
 cmd_status() {
 	local rc
-	rc=$(sed -n 's/^### cmd end rc=\([0-9]*\).*/\1/p' "$LOGS/cmd-$flavor$(tree_suffix).log" | tail -1)
+	rc=$(awk -f "$REPO/scripts/protocol.awk" -f <(printf '%s\n' '{ if (marker() == "cmd-end") rc = MR } END { print rc }') \
+		"$LOGS/cmd-$flavor$(tree_suffix).log")
 	if [ "$1" -ne 0 ] || [ -z "$rc" ]; then
 		echo 1
 	else

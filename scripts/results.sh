@@ -28,7 +28,8 @@ known=$(awk '!/^[[:space:]]*(#|$)/ { print $1 }' "$KNOWN_LEAKS" 2>/dev/null || t
 events=${log%.log}.host
 host_events=$(cat "$events" 2>/dev/null || true)
 
-out=$(awk -v expected="$expected" -v knownfuncs="$known" -v host_events="$host_events" '
+out=$(awk -v expected="$expected" -v knownfuncs="$known" -v host_events="$host_events" \
+	-f "$REPO/scripts/protocol.awk" -f /dev/stdin "$log" <<'AWK'
 function flush_counts(s) {
 	if (tot_seen[s]) { P[s] = tp[s]; F[s] = tf[s]; S[s] = ts[s] }
 	else { P[s] = cp[s]; F[s] = cf[s]; S[s] = cs[s] }
@@ -56,25 +57,23 @@ function leak_done() {
 	}
 	leak = ""; nbody = 0
 }
-{ sub(/\r$/, "") }
-/^### suite [^ ]+ begin/ {
-	cur = $3
+{ mk = marker() }
+mk == "suite-begin" {
+	cur = MS
 	if (!known[cur]) { order[++ns] = cur; known[cur] = 1 }
 	began[cur] = 1
 	next
 }
-/^### suite [^ ]+ end/ {
-	s = $3
+mk == "suite-end" {
+	s = MS
 	ended[s] = 1
-	for (i = 4; i <= NF; i++) {
-		if ($i ~ /^rc=/) rc[s] = substr($i, 4) + 0
-		if ($i ~ /^secs=/) secs[s] = substr($i, 6)
-	}
+	if (MR != "") rc[s] = MR
+	if (MX != "") secs[s] = MX
 	cur = ""
 	next
 }
-/^### harness done/ { done = 1 }
-/^### kmemleak: / {
+mk == "done" { done = 1 }
+mk == "kmemleak" {
 	if ($0 ~ /^### kmemleak: unreferenced object/) { leak_done(); leak = $0; leak_known = "" }
 	else if (leak != "") {
 		if (nbody < 16) body[++nbody] = $0
@@ -151,7 +150,9 @@ END {
 		tfail++
 	}
 	printf "\n%d passed, %d failed, %d skipped\n", tpass, tfail, tskip
-}' "$log")
+}
+AWK
+)
 
 printf '%s\n' "$out"
 last=$(tail -n 1 <<<"$out")

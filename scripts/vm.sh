@@ -111,10 +111,12 @@ default_timeout() {
 # The suite that began in the log but has no end marker, and its (scaled)
 # guest-side timeout: "NAME SECONDS", or nothing.
 hung_suite() {
-	awk '{ sub(/\r$/, "") }
-		/^### suite [^ ]+ begin/ { cur = $3; t = $5; sub(/^timeout=/, "", t); sub(/s$/, "", t) }
-		/^### suite [^ ]+ end/ { cur = "" }
-		END { if (cur != "") print cur, t + 0 }' "$log"
+	awk -f "$REPO/scripts/protocol.awk" -f /dev/stdin "$log" <<'AWK'
+{ mk = marker() }
+mk == "suite-begin" { cur = MS; t = MT }
+mk == "suite-end" { cur = "" }
+END { if (cur != "") print cur, t + 0 }
+AWK
 }
 
 # Kill QEMU for a hang: say so, and write the event for results.sh.
@@ -126,15 +128,23 @@ hang() { # WHY SUITE
 
 # What to show on the terminal while the guest runs.
 live_filter() {
+	local prog
 	if [ "$mode" = run ] || [ "$mode" = cmd ] || [ -n "${VERBOSE:-}" ]; then
 		cat
+		return
 	elif [ "$mode" = bench ]; then
-		awk '{ sub(/\r$/, "") } /^### bench/ { on = !on; next } on { print; fflush() }'
+		# shellcheck disable=SC2016 # an awk program
+		prog='{ mk = marker() }
+			mk == "bench-begin" || mk == "bench-end" { on = mk == "bench-begin"; next }
+			on { print; fflush() }'
 	else
-		awk '{ sub(/\r$/, "") }
-			/^### (suite|edu|harness|warning)/ || /\] (WARNING|BUG|KASAN|UBSAN|Kernel panic|Oops|INFO: |kmemleak)/ {
+		# shellcheck disable=SC2016 # an awk program
+		prog='{ mk = marker() }
+			mk ~ /^(suite-|edu|guest-up|done|warning)/ || /\] (WARNING|BUG|KASAN|UBSAN|Kernel panic|Oops|INFO: |kmemleak)/ {
 				print "  guest: " $0; fflush() }'
 	fi
+	# The program comes from a file: the serial log is on stdin.
+	awk -f "$REPO/scripts/protocol.awk" -f <(printf '%s\n' "$prog")
 }
 
 main() {
