@@ -8,14 +8,18 @@
 #   SUITES_FILE   the suite list (default vm/suites)
 #   VM_TIMEOUT    host-side guest timeout in seconds; VERBOSE=1 shows the
 #                 whole serial console; VM_APPEND extra kernel parameters
+#   DPDK=prefix   make dpdk: a DPDK built and installed there (default Debian's);
+#                 DPDK_CDEV=1 hides /dev/vfio/vfio in the guest (the cdev path);
+#                 DPDK_IO_SECS, DPDK_HUGEPAGES, DPDK_NICS: see scripts/dpdk.sh
 
 SHELL := /bin/bash
 FLAVOR := $(if $(filter 1 y yes true,$(DEBUG)),debug,vm)
 S := scripts
 
 export TREE PATCHES_DIR SHARED_DIR MIRROR_DIR SUITES_FILE VM_TIMEOUT VM_APPEND VERBOSE
+export DPDK DPDK_CDEV DPDK_IO_SECS DPDK_HUGEPAGES DPDK_NICS
 
-.PHONY: help deps base tree export kernel selftests demo initramfs check run shell bench lint series-check clean
+.PHONY: help deps base tree export kernel selftests demo initramfs check run shell bench dpdk lint series-check clean
 
 help:
 	@echo 'make check [DEBUG=1]  build everything, boot the VM, run the suites, print TAP'
@@ -23,6 +27,10 @@ help:
 	@echo 'make run [DEBUG=1]    boot the kernel, show the edu devices in noiommu mode, run examples/edu_dma'
 	@echo 'make shell [DEBUG=1]  boot the kernel with a shell on the serial console'
 	@echo 'make bench            boot the kernel and print the GET_PA benchmark table (bench/)'
+	@echo 'make dpdk [DPDK=prefix] [DPDK_CDEV=1]'
+	@echo '                      boot the kernel with two e1000 NICs wired to each other, run'
+	@echo '                      dpdk-testpmd on them through vfio-pci no-IOMMU (IOVA as PA):'
+	@echo '                      io forwarding, then an integrity burst; ends "dpdk: PASS|FAIL"'
 	@echo 'make deps             install the Debian packages the harness needs'
 	@echo 'make base             fetch, verify and extract the base kernel source'
 	@echo 'make tree             build/linux master = base + patches/'
@@ -72,8 +80,11 @@ shell:
 bench:
 	@$(S)/check.sh bench $(FLAVOR)
 
+dpdk:
+	@$(S)/dpdk.sh $(FLAVOR)
+
 lint: deps
-	@shellcheck -x $(S)/*.sh .ci/run && shellcheck -s sh vm/init vm/run.sh && echo 'lint: shellcheck clean'
+	@shellcheck -x $(S)/*.sh .ci/run && shellcheck -s sh vm/init vm/run.sh vm/dpdk.sh && echo 'lint: shellcheck clean'
 
 series-check:
 	@$(S)/series-check.sh
