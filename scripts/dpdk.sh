@@ -15,7 +15,8 @@
 # Variables (make dpdk VAR=value):
 #   DPDK=prefix       a DPDK you built ("meson setup --prefix=..., ninja
 #                     install"): its bin/dpdk-testpmd, its libraries and PMD
-#                     plugins below the prefix. Default: Debian's dpdk-dev
+#                     plugins below the prefix, which is /dpdk in the guest
+#                     (LD_LIBRARY_PATH, plugins loaded with -d). Default: Debian's dpdk-dev
 #                     (/usr/bin/dpdk-testpmd, plugins in .../dpdk/pmds-*).
 #   DPDK_CDEV=1       hide /dev/vfio/vfio in the guest (removed before
 #                     testpmd starts), so that a DPDK that knows the device
@@ -40,7 +41,7 @@ PLUGINS_RE='/librte_(bus_pci|net_e1000|mempool_ring)\.so[.0-9]*$'
 prefix='' testpmd='' tmp=''
 declare -A seen=()
 dirs=() links=() files=()
-cleanup() { [ -z "$tmp" ] || rm -f "$tmp" "$tmp.list"; }
+cleanup() { [ -z "$tmp" ] || rm -f "$tmp"; }
 trap cleanup EXIT
 
 # The testpmd binary and the directories to search for its libraries.
@@ -51,7 +52,7 @@ find_testpmd() {
 		return
 	fi
 	[ -d "$DPDK" ] || die "DPDK=$DPDK: no such directory (give the --prefix of a DPDK install)"
-	prefix=$(cd "$DPDK" && pwd)
+	prefix=$(cd "$DPDK" && pwd -P)
 	testpmd=$prefix/bin/dpdk-testpmd
 	[ -x "$testpmd" ] || die "DPDK=$DPDK: no executable bin/dpdk-testpmd below it (meson install it there)"
 }
@@ -67,7 +68,24 @@ prefix_libdirs() {
 plugins() {
 	local root=/usr/lib
 	[ -z "$prefix" ] || root=$prefix
-	find "$root" -path '*/dpdk/pmds-*' \( -type f -o -type l \) | grep -E "$PLUGINS_RE" | sort
+	find "$root" -path '*/dpdk/pmds-*' \( -type f -o -type l \) | { grep -E "$PLUGINS_RE" || true; } | sort
+}
+
+# The guest path of a host path: a DPDK= prefix is /dpdk in the guest (the
+# guest's /tmp is a tmpfs, and the prefix may be anywhere); the rest stays.
+GUEST_PREFIX=/dpdk
+gpath() {
+	case $1 in
+	"$prefix" | "$prefix"/*) [ -z "$prefix" ] || { printf '%s%s' "$GUEST_PREFIX" "${1#"$prefix"}"; return; } ;;
+	esac
+	printf '%s' "$1"
+}
+
+# gtarget LINK: the symlink's target, for the guest.
+gtarget() {
+	local t
+	t=$(readlink "$1")
+	case $t in /*) gpath "$t" ;; *) printf '%s' "$t" ;; esac
 }
 
 # add_dir DIR: DIR and its parents, as directories or the host's symlinks.
@@ -78,12 +96,12 @@ add_dir() {
 	parent=$(dirname "$d")
 	add_dir "$parent"
 	if [ -L "$d" ]; then
-		links+=("slink $d $(readlink "$d") 0777 0 0")
+		links+=("slink $(gpath "$d") $(gtarget "$d") 0777 0 0")
 		add_dir "$(readlink -f "$d")"
 	elif [ "$(readlink -f "$d")" != "$d" ]; then # below a symlink
 		add_dir "$(readlink -f "$d")"
 	else
-		dirs+=("dir $d 0755 0 0")
+		dirs+=("dir $(gpath "$d") 0755 0 0")
 	fi
 }
 
@@ -96,19 +114,24 @@ add_path() {
 	add_dir "$dir"
 	dir=$(readlink -f "$dir")
 	if [ -L "$p" ]; then
-		links+=("slink $p $(readlink "$p") 0777 0 0")
+		links+=("slink $(gpath "$p") $(gtarget "$p") 0777 0 0")
 		add_path "$(readlink -f "$p")"
 	elif [ "$dir" != "$(dirname "$p")" ]; then
 		add_path "$dir/$(basename "$p")"
 	else
-		files+=("file $p $p 0755 0 0")
+		files+=("file $(gpath "$p") $p 0755 0 0")
 	fi
 }
 
 # add_elf FILE LIBPATH: FILE and every library it needs (ldd), or die.
 add_elf() {
 	local f=$1 libpath=$2 deps missing
-	deps=$(LD_LIBRARY_PATH=$libpath ldd "$f" 2>&1) || die "ldd $f failed: $deps"
+	if ! deps=$(LD_LIBRARY_PATH=$libpath ldd "$f" 2>&1); then
+		# a statically linked DPDK needs nothing more
+		[ "$(head -c 4 "$f" | od -An -c | tr -d ' ')" = 177ELF ] ||
+			die "${DPDK:+DPDK=$DPDK: }$f is not an ELF executable or library"
+		deps=''
+	fi
 	missing=$(awk '/not found/ { print $1 }' <<<"$deps" | paste -sd' ')
 	[ -z "$missing" ] || die "${DPDK:+DPDK=$DPDK: }$f needs libraries not found: $missing"
 	add_path "$f"
@@ -141,10 +164,15 @@ write_conf() {
 	local libpath=$1 plugs=$2 pdirs=''
 	# A DPDK= build's plugins are named with -d: its EAL's default plugin
 	# directory may be elsewhere (it was built for another prefix).
-	[ -z "$prefix" ] || pdirs=$(printf '%s\n' "$plugs" | xargs -n1 dirname | sort -u | paste -sd' ')
-	printf 'TESTPMD=%s\n' "$testpmd"
-	printf 'DPDK_LIBPATH=%s\n' "$libpath"
-	printf "DPDK_PLUGIN_DIRS='%s'\n" "$pdirs"
+	local d
+	if [ -n "$prefix" ]; then
+		for d in $(printf '%s\n' "$plugs" | xargs -n1 dirname | sort -u); do
+			pdirs+=" $(gpath "$d")"
+		done
+	fi
+	printf 'TESTPMD=%s\n' "$(gpath "$testpmd")"
+	printf 'DPDK_LIBPATH=%s\n' "$(tr ':' '\n' <<<"$libpath" | while read -r d; do gpath "$d"; echo; done | paste -sd:)"
+	printf "DPDK_PLUGIN_DIRS='%s'\n" "${pdirs# }"
 	printf 'DPDK_CDEV=%s\n' "${DPDK_CDEV:-}"
 	printf 'DPDK_IO_SECS=%s\n' "${DPDK_IO_SECS:-5}"
 	printf 'DPDK_HUGEPAGES=%s\n' "${DPDK_HUGEPAGES:-}"
@@ -167,13 +195,10 @@ build_initramfs() {
 	gen=$(kernel_out "$flavor")/usr/gen_init_cpio
 	base=$(initramfs_out "$flavor")
 	out=$OUT/initramfs-$flavor$(tree_suffix).cpio
-	mkdir -p "$OUT"
 	tmp=$(mktemp "$out.XXXXXX")
-	dpdk_list >"$tmp.list"
 	cp "$base" "$tmp"
-	"$gen" "$tmp.list" >>"$tmp" || die "gen_init_cpio failed"
+	"$gen" "$OUT/list" >>"$tmp" || die "gen_init_cpio failed"
 	mv -f "$tmp" "$out"
-	rm -f "$tmp.list"
 	tmp=
 	say "initramfs with $(basename "$testpmd") ready: $out ($(du -h "$out" | cut -f1))"
 }
@@ -193,6 +218,9 @@ main() {
 	check_numbers
 	"$S/deps.sh"
 	find_testpmd
+	# Before any build: a bad DPDK= prefix fails at once.
+	mkdir -p "$OUT"
+	dpdk_list >"$OUT/list"
 	"$S/base.sh"
 	if [ "$TREE" = "$MAIN_TREE" ]; then
 		"$S/tree.sh"
