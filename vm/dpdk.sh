@@ -43,7 +43,7 @@ check_hugepages() {
 	fi
 	free=$(cat "$HP/free_hugepages" 2>/dev/null || echo 0)
 	[ "$free" -ge 16 ] ||
-		error "no hugepages: $free free 2 MiB pages, testpmd needs 16 (vm.nr_hugepages=$(cat /proc/sys/vm/nr_hugepages))"
+		error "no hugepages: $free free 2 MiB pages, make dpdk wants 16 (32 MiB; vm.nr_hugepages=$(cat /proc/sys/vm/nr_hugepages))"
 	echo "# hugepages: $free of 2 MiB free, hugetlbfs on /dev/hugepages"
 }
 
