@@ -90,4 +90,4 @@ series-check:
 	@$(S)/series-check.sh
 
 clean:
-	rm -rf build/kernel-* build/selftests-* build/demo build/initramfs-* build/logs build/apt build/series-check-* build/.export.* build/.linux.*
+	rm -rf build/kernel-* build/selftests-* build/demo build/dpdk build/initramfs-* build/logs build/apt build/series-check-* build/.export.* build/.linux.*
