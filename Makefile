@@ -10,14 +10,18 @@
 #   CMD='...'     make vm: the command the guest runs (sh -c, in /tests)
 #   VM_TIMEOUT    host-side guest timeout in seconds; VERBOSE=1 shows the
 #                 whole serial console; VM_APPEND extra kernel parameters
+#   DPDK=prefix   make dpdk: a DPDK built and installed there (default Debian's);
+#                 DPDK_CDEV=1 hides /dev/vfio/vfio in the guest (the cdev path);
+#                 DPDK_IO_SECS, DPDK_HUGEPAGES, DPDK_NICS: see scripts/dpdk.sh
 
 SHELL := /bin/bash
 FLAVOR := $(if $(filter 1 y yes true,$(DEBUG)),debug,vm)
 S := scripts
 
 export TREE PATCHES_DIR SHARED_DIR MIRROR_DIR SUITES_FILE SUITES CMD VM_TIMEOUT VM_APPEND VERBOSE
+export DPDK DPDK_CDEV DPDK_IO_SECS DPDK_HUGEPAGES DPDK_NICS
 
-.PHONY: help deps base tree export kernel selftests demo initramfs check run shell vm bench lint series-check clean
+.PHONY: help deps base tree export kernel selftests demo initramfs check run shell vm bench dpdk lint series-check clean
 
 help:
 	@echo 'make check [DEBUG=1]  build everything, boot the VM, run the suites, print TAP'
@@ -27,6 +31,10 @@ help:
 	@echo "make vm CMD='...'     boot the kernel, run one command in the guest (in /tests), exit with its status"
 	@echo "make check SUITES='noiommu_cdev vfio_*'  only the suites of vm/suites that match"
 	@echo 'make bench            boot the kernel and print the GET_PA benchmark table (bench/)'
+	@echo 'make dpdk [DPDK=prefix] [DPDK_CDEV=1]'
+	@echo '                      boot the kernel with two e1000 NICs wired to each other, run'
+	@echo '                      dpdk-testpmd on them through vfio-pci no-IOMMU (IOVA as PA):'
+	@echo '                      io forwarding, then an integrity burst; ends "dpdk: PASS|FAIL"'
 	@echo 'make deps             install the Debian packages the harness needs'
 	@echo 'make base             fetch, verify and extract the base kernel source'
 	@echo 'make tree             build/linux master = base + patches/'
@@ -79,11 +87,14 @@ vm:
 bench:
 	@$(S)/check.sh bench $(FLAVOR)
 
+dpdk:
+	@$(S)/dpdk.sh $(FLAVOR)
+
 lint: deps
-	@shellcheck -x $(S)/*.sh $(S)/gates/*.sh .ci/run && shellcheck -s sh vm/init vm/run.sh && echo 'lint: shellcheck clean'
+	@shellcheck -x $(S)/*.sh $(S)/gates/*.sh .ci/run && shellcheck -s sh vm/init vm/run.sh vm/dpdk.sh && echo 'lint: shellcheck clean'
 
 series-check:
 	@$(S)/series-check.sh
 
 clean:
-	rm -rf build/kernel-* build/selftests-* build/demo build/initramfs-* build/logs build/apt build/series-check-* build/.export.* build/.linux.*
+	rm -rf build/kernel-* build/selftests-* build/demo build/dpdk build/initramfs-* build/logs build/apt build/series-check-* build/.export.* build/.linux.*

@@ -18,6 +18,9 @@ PACKAGES=(
 	apt debian-archive-keyring
 	# lint
 	shellcheck
+	# make dpdk: dpdk-testpmd (in dpdk-dev on Debian 12) and its PMD plugins
+	# for the e1000 NICs and the ring mempool (recommended, not depended on)
+	dpdk-dev librte-net-e1000-23 librte-mempool-ring23
 )
 
 pkg_install "${PACKAGES[@]}"

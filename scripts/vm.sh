@@ -6,6 +6,8 @@
 #   run    the demo transcript (vm/run.sh); log build/logs/run-<flavor>.log
 #   shell  interactive shell on the serial console
 #   cmd    make vm: CMD in the guest; log build/logs/cmd-<flavor>.log
+#   dpdk   the suites of SUITES_FILE (scripts/dpdk.sh: testpmd) with DPDK_NICS
+#          (default 2) e1000 NICs on one QEMU hub; log build/logs/dpdk-<flavor>.log
 # QEMU runs as a child of this script; on exit, Ctrl-C or a timeout it is
 # killed, so no QEMU is left behind. Two host-side watchdogs name the suite
 # that hung: one for the whole run (VM_TIMEOUT, default: the sum of the
@@ -20,10 +22,10 @@ set -euo pipefail
 flavor=${1:-vm}
 mode=${2:-check}
 flavor_check "$flavor"
-case $mode in check | run | shell | bench | cmd) ;; *) die "unknown mode '$mode' (check, run, shell, bench or cmd)" ;; esac
+case $mode in check | run | shell | bench | cmd | dpdk) ;; *) die "unknown mode '$mode' (check, run, shell, bench, cmd or dpdk)" ;; esac
 
 kernel=$(kernel_out "$flavor")/arch/x86/boot/bzImage
-initrd=$(initramfs_out "$flavor")
+initrd=${VM_INITRD:-$(initramfs_out "$flavor")}
 log=$LOGS/$mode-$flavor$(tree_suffix).log
 events=${log%.log}.host # host events (docs/protocol.md), never in the guest's log
 # Debug kernels (KASAN, lockdep, kmemleak) are several times slower.
@@ -65,6 +67,16 @@ QEMU=(qemu-system-x86_64 -accel tcg -machine pc -smp 2 -m 3G
 if [ "$mode" = bench ] && [ -z "${BENCH_WALLCLOCK:-}" ]; then
 	QEMU+=(-icount "shift=0,sleep=off")
 fi
+# make dpdk: e1000 NICs (8086:100e) on one hub, so what one sends the other
+# receives; MACs 52:54:00:00:00:0N (vm/dpdk.sh expects them). DPDK needs
+# SSE4.2 and more, which QEMU's default CPU model lacks: -cpu max.
+if [ "$mode" = dpdk ]; then
+	QEMU+=(-cpu max)
+	for ((i = 1; i <= ${DPDK_NICS:-2}; i++)); do
+		QEMU+=(-netdev "hubport,id=nic$i,hubid=0"
+			-device "e1000,netdev=nic$i,mac=52:54:00:00:00:0$i")
+	done
+fi
 
 qpid=
 tpid=
@@ -98,7 +110,7 @@ trap 'interrupted TERM' TERM
 # Host-side budget: every suite's timeout (scaled) plus boot and shutdown.
 default_timeout() {
 	local sum=0
-	if [ "$mode" = check ]; then
+	if [ "$mode" = check ] || [ "$mode" = dpdk ]; then
 		sum=$(awk '!/^[[:space:]]*(#|$)/ { s += $2 } END { print s + 0 }' "$SUITES_FILE")
 	elif [ "$mode" = bench ]; then
 		sum=900
@@ -132,6 +144,12 @@ live_filter() {
 	if [ "$mode" = run ] || [ "$mode" = cmd ] || [ -n "${VERBOSE:-}" ]; then
 		cat
 		return
+	elif [ "$mode" = dpdk ]; then
+		# shellcheck disable=SC2016 # an awk program
+		prog='{ mk = marker() }
+			mk == "suite-begin" && MS == "dpdk" { on = 1 }
+			on || /\] (WARNING|BUG|KASAN|UBSAN|Kernel panic|Oops|INFO: )/ { print "  guest: " $0; fflush() }
+			mk == "suite-end" && MS == "dpdk" { on = 0 }'
 	elif [ "$mode" = bench ]; then
 		# shellcheck disable=SC2016 # an awk program
 		prog='{ mk = marker() }

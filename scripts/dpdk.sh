@@ -1,0 +1,248 @@
+#!/usr/bin/env bash
+# make dpdk: DPDK's testpmd on two emulated e1000 NICs in no-IOMMU mode.
+#   dpdk.sh [vm|debug]
+# Runs the build steps of make check (deps, base, tree, kernel, selftests,
+# demo, initramfs), then appends a second cpio archive to the initramfs
+# (build/dpdk/initramfs-<flavor>.cpio; the kernel unpacks both) with
+# dpdk-testpmd, the shared libraries it needs, the three PMD plugins it loads
+# (PCI bus, e1000, ring mempool), vm/dpdk.sh and a suite list that runs it,
+# boots scripts/vm.sh in mode dpdk (two e1000 on one QEMU hub) and judges the
+# log with scripts/results.sh (TAP, guest end, no kernel splat; its
+# "N passed, N failed" also in build/logs/dpdk-<flavor>.summary for CI).
+# Ends with one line "dpdk: PASS" or "dpdk: FAIL: ..."; exit status 0 on
+# PASS. Bad input is one line "dpdk.sh: error: ..." and exit status 1.
+#
+# Variables (make dpdk VAR=value):
+#   DPDK=prefix       a DPDK you built ("meson setup --prefix=..., ninja
+#                     install"): its bin/dpdk-testpmd, its libraries and PMD
+#                     plugins below the prefix, which is /dpdk in the guest
+#                     (LD_LIBRARY_PATH, plugins loaded with -d). Default: Debian's dpdk-dev
+#                     (/usr/bin/dpdk-testpmd, plugins in .../dpdk/pmds-*).
+#   DPDK_CDEV=1       hide /dev/vfio/vfio in the guest (removed before
+#                     testpmd starts), so that a DPDK that knows the device
+#                     cdev takes /dev/vfio/devices/noiommu-vfioN + /dev/iommu
+#                     instead of the legacy group /dev/vfio/noiommu-N.
+#   DPDK_IO_SECS=N    seconds of io forwarding (default 5)
+#   DPDK_HUGEPAGES=N  set vm.nr_hugepages to N in the guest first (default:
+#                     the boot's 64 pages of 2 MiB)
+#   DPDK_NICS=N       e1000 NICs on the hub (default 2; testpmd needs 2)
+set -euo pipefail
+# shellcheck source=scripts/lib.sh
+. "$(dirname "$0")/lib.sh"
+
+flavor=${1:-vm}
+flavor_check "$flavor"
+S=$REPO/scripts
+OUT=$BUILD/dpdk
+# The PMD plugins testpmd needs for the e1000 NICs (EAL loads every plugin of
+# its plugin directory; the others need libraries the guest does not have).
+PLUGINS_RE='/librte_(bus_pci|net_e1000|mempool_ring)\.so[.0-9]*$'
+
+prefix='' testpmd='' tmp=''
+declare -A seen=()
+dirs=() links=() files=()
+cleanup() { [ -z "$tmp" ] || rm -f "$tmp"; }
+trap cleanup EXIT
+
+# The testpmd binary and the directories to search for its libraries.
+find_testpmd() {
+	if [ -z "${DPDK:-}" ]; then
+		testpmd=/usr/bin/dpdk-testpmd
+		[ -x "$testpmd" ] || die "$testpmd not found (Debian package dpdk-dev: make deps)"
+		return
+	fi
+	[ -d "$DPDK" ] || die "DPDK=$DPDK: no such directory (give the --prefix of a DPDK install)"
+	prefix=$(cd "$DPDK" && pwd -P)
+	testpmd=$prefix/bin/dpdk-testpmd
+	[ -x "$testpmd" ] || die "DPDK=$DPDK: no executable bin/dpdk-testpmd below it (meson install it there)"
+}
+
+# Directories below the prefix that hold DPDK libraries (for LD_LIBRARY_PATH).
+prefix_libdirs() {
+	[ -n "$prefix" ] || return 0
+	find "$prefix" \( -name 'librte_eal.so*' -o -name 'librte_*.so*' -path '*/pmds-*' \) \
+		-printf '%h\n' | sort -u | paste -sd:
+}
+
+# The PMD plugins of this DPDK that testpmd loads.
+plugins() {
+	local root=/usr/lib
+	[ -z "$prefix" ] || root=$prefix
+	find "$root" -path '*/dpdk/pmds-*' \( -type f -o -type l \) | { grep -E "$PLUGINS_RE" || true; } | sort
+}
+
+# The guest path of a host path: a DPDK= prefix is /dpdk in the guest (the
+# guest's /tmp is a tmpfs, and the prefix may be anywhere); the rest stays.
+GUEST_PREFIX=/dpdk
+gpath() {
+	case $1 in
+	"$prefix" | "$prefix"/*) [ -z "$prefix" ] || { printf '%s%s' "$GUEST_PREFIX" "${1#"$prefix"}"; return; } ;;
+	esac
+	printf '%s' "$1"
+}
+
+# gtarget LINK: the symlink's target, for the guest.
+gtarget() {
+	local t
+	t=$(readlink "$1")
+	case $t in /*) gpath "$t" ;; *) printf '%s' "$t" ;; esac
+}
+
+# add_dir DIR: DIR and its parents, as directories or the host's symlinks.
+add_dir() {
+	local d=$1 parent
+	[ "$d" != / ] && [ -z "${seen[$d]:-}" ] || return 0
+	seen[$d]=1
+	parent=$(dirname "$d")
+	add_dir "$parent"
+	if [ -L "$d" ]; then
+		links+=("slink $(gpath "$d") $(gtarget "$d") 0777 0 0")
+		add_dir "$(readlink -f "$d")"
+	elif [ "$(readlink -f "$d")" != "$d" ]; then # below a symlink
+		add_dir "$(readlink -f "$d")"
+	else
+		dirs+=("dir $(gpath "$d") 0755 0 0")
+	fi
+}
+
+# add_path PATH: a file at its host path, with the symlinks leading to it.
+add_path() {
+	local p=$1 dir
+	[ -z "${seen[$p]:-}" ] || return 0
+	seen[$p]=1
+	dir=$(dirname "$p")
+	add_dir "$dir"
+	dir=$(readlink -f "$dir")
+	if [ -L "$p" ]; then
+		links+=("slink $(gpath "$p") $(gtarget "$p") 0777 0 0")
+		add_path "$(readlink -f "$p")"
+	elif [ "$dir" != "$(dirname "$p")" ]; then
+		add_path "$dir/$(basename "$p")"
+	else
+		files+=("file $(gpath "$p") $p 0755 0 0")
+	fi
+}
+
+# add_elf FILE LIBPATH: FILE and every library it needs (ldd), or die.
+add_elf() {
+	local f=$1 libpath=$2 deps missing
+	if ! deps=$(LD_LIBRARY_PATH=$libpath ldd "$f" 2>&1); then
+		# a statically linked DPDK needs nothing more
+		[ "$(head -c 4 "$f" | od -An -c | tr -d ' ')" = 177ELF ] ||
+			die "${DPDK:+DPDK=$DPDK: }$f is not an ELF executable or library"
+		deps=''
+	fi
+	missing=$(awk '/not found/ { print $1 }' <<<"$deps" | paste -sd' ')
+	[ -z "$missing" ] || die "${DPDK:+DPDK=$DPDK: }$f needs libraries not found: $missing"
+	add_path "$f"
+	while read -r lib; do
+		add_path "$lib"
+	done < <(awk '$2 == "=>" && $3 ~ /^\// { print $3 } $1 ~ /^\// { print $1 }' <<<"$deps")
+}
+
+# Everything of the DPDK cpio: testpmd, libraries, plugins, the guest script.
+dpdk_list() {
+	local libpath plugs p
+	libpath=$(prefix_libdirs)
+	plugs=$(plugins)
+	[ -n "$plugs" ] || die "${DPDK:+DPDK=$DPDK: }no PMD plugins bus_pci, net_e1000, mempool_ring found (dpdk/pmds-*; Debian: librte-net-e1000-23)"
+	add_elf "$testpmd" "$libpath"
+	for p in $plugs; do
+		add_elf "$p" "$libpath"
+	done
+	write_conf "$libpath" "$plugs" >"$OUT/dpdk.conf"
+	printf 'dpdk 300 sh /harness/dpdk.sh\n' >"$OUT/suites"
+	printf '%s\n' "${dirs[@]}" | LC_ALL=C sort -u
+	printf '%s\n' "${links[@]}" "${files[@]}"
+	printf 'file /harness/dpdk.sh %s/vm/dpdk.sh 0755 0 0\n' "$REPO"
+	printf 'file /harness/dpdk.conf %s/dpdk.conf 0644 0 0\n' "$OUT"
+	printf 'file /etc/harness/suites %s/suites 0644 0 0\n' "$OUT"
+}
+
+# The guest script's settings (sourced by vm/dpdk.sh).
+write_conf() {
+	local libpath=$1 plugs=$2 pdirs=''
+	# A DPDK= build's plugins are named with -d: its EAL's default plugin
+	# directory may be elsewhere (it was built for another prefix).
+	local d
+	if [ -n "$prefix" ]; then
+		for d in $(printf '%s\n' "$plugs" | xargs -n1 dirname | sort -u); do
+			pdirs+=" $(gpath "$d")"
+		done
+	fi
+	printf 'TESTPMD=%s\n' "$(gpath "$testpmd")"
+	printf 'DPDK_LIBPATH=%s\n' "$(tr ':' '\n' <<<"$libpath" | while read -r d; do gpath "$d"; echo; done | paste -sd:)"
+	printf "DPDK_PLUGIN_DIRS='%s'\n" "${pdirs# }"
+	printf 'DPDK_CDEV=%s\n' "${DPDK_CDEV:-}"
+	printf 'DPDK_IO_SECS=%s\n' "${DPDK_IO_SECS:-5}"
+	printf 'DPDK_HUGEPAGES=%s\n' "${DPDK_HUGEPAGES:-}"
+	printf 'DPDK_NICS=%s\n' "${DPDK_NICS:-2}"
+}
+
+check_numbers() {
+	local v
+	for v in DPDK_IO_SECS DPDK_HUGEPAGES DPDK_NICS; do
+		case ${!v:-} in
+		'' | *[!0-9]*) [ -z "${!v:-}" ] || die "$v=${!v}: not a number" ;;
+		esac
+	done
+	case ${DPDK_CDEV:-} in '' | 0 | 1) ;; *) die "DPDK_CDEV=$DPDK_CDEV: use 1 (or nothing)" ;; esac
+}
+
+# The initramfs of make check with the DPDK cpio appended.
+build_initramfs() {
+	local gen out base
+	gen=$(kernel_out "$flavor")/usr/gen_init_cpio
+	base=$(initramfs_out "$flavor")
+	out=$OUT/initramfs-$flavor$(tree_suffix).cpio
+	tmp=$(mktemp "$out.XXXXXX")
+	cp "$base" "$tmp"
+	"$gen" "$OUT/list" >>"$tmp" || die "gen_init_cpio failed"
+	mv -f "$tmp" "$out"
+	tmp=
+	say "initramfs with $(basename "$testpmd") ready: $out ($(du -h "$out" | cut -f1))"
+}
+
+# The guest's one-line error for bad input, if it printed one.
+guest_error() {
+	sed -n 's/\r$//; s/^dpdk: error: //p' "$1" | head -n 1
+}
+
+main() {
+	local log summary rc=0 err t0
+	t0=$(now)
+	log=$LOGS/dpdk-$flavor$(tree_suffix).log
+	summary=$LOGS/dpdk-$flavor$(tree_suffix).summary
+	mkdir -p "$LOGS"
+	rm -f "$summary"
+	check_numbers
+	"$S/deps.sh"
+	find_testpmd
+	# Before any build: a bad DPDK= prefix fails at once.
+	mkdir -p "$OUT"
+	dpdk_list >"$OUT/list"
+	"$S/base.sh"
+	if [ "$TREE" = "$MAIN_TREE" ]; then
+		"$S/tree.sh"
+	fi
+	"$S/kernel.sh" "$flavor"
+	"$S/selftests.sh" "$flavor"
+	"$S/demo.sh" "$flavor"
+	"$S/initramfs.sh" "$flavor"
+	build_initramfs
+	export SUITES_FILE=$OUT/suites DPDK_NICS=${DPDK_NICS:-2}
+	VM_INITRD=$OUT/initramfs-$flavor$(tree_suffix).cpio "$S/vm.sh" "$flavor" dpdk || rc=$?
+	err=$(guest_error "$log")
+	[ -z "$err" ] || die "$err"
+	echo
+	"$S/results.sh" "$log" "$summary" || rc=1
+	say "total $(($(now) - t0))s"
+	if [ "$rc" -eq 0 ] && grep -q '^dpdk: PASS' "$log"; then
+		echo "dpdk: PASS"
+	else
+		echo "dpdk: FAIL: see the output above and $log"
+		return 1
+	fi
+}
+
+main "$@"
