@@ -205,10 +205,14 @@ FIXTURE_TEARDOWN(hotplug)
 	}
 }
 
+/* The holder's next message, or 0 if none comes within WAIT_SECONDS */
 static char next_msg(int fd)
 {
+	struct pollfd p = { .fd = fd, .events = POLLIN };
 	char c = 0;
 
+	if (poll(&p, 1, WAIT_SECONDS * 1000) != 1)
+		return 0;
 	return read(fd, &c, 1) == 1 ? c : 0;
 }
 
