@@ -175,6 +175,7 @@ FIXTURE(hotplug)
 {
 	int to_parent[2], to_child[2];
 	pid_t child;
+	bool removing;		/* device_del asked for */
 	struct nu_pins before;
 };
 
@@ -186,6 +187,7 @@ FIXTURE_SETUP(hotplug)
 	ASSERT_EQ(0, pipe(self->to_parent));
 	ASSERT_EQ(0, pipe(self->to_child));
 	self->child = -1;
+	self->removing = false;
 }
 
 FIXTURE_TEARDOWN(hotplug)
@@ -197,6 +199,8 @@ FIXTURE_TEARDOWN(hotplug)
 		waitpid(self->child, &status, 0);
 	}
 	/* Leave the device present and bound for what runs next */
+	if (self->removing)
+		wait_dev(false);
 	if (!nu_dev_exists(bdf) && host_request("device_add"))
 		wait_dev(true);
 	if (nu_dev_exists(bdf)) {
@@ -269,6 +273,7 @@ TEST_F_TIMEOUT(hotplug, holder_closes_on_request, 600)
 	self->child = start_holder(self, true);
 	ASSERT_LT(0, self->child);
 	ASSERT_EQ('R', next_msg(self->to_parent[0]));
+	self->removing = true;
 	ASSERT_TRUE(host_request("device_del"));
 	ASSERT_EQ('Q', next_msg(self->to_parent[0]));
 	ASSERT_EQ('C', next_msg(self->to_parent[0]));
@@ -278,6 +283,7 @@ TEST_F_TIMEOUT(hotplug, holder_closes_on_request, 600)
 	ASSERT_TRUE(WIFEXITED(status) && !WEXITSTATUS(status));
 	assert_pins_back(_metadata, &self->before);
 
+	self->removing = false;
 	ASSERT_TRUE(host_request("device_add"));
 	ASSERT_TRUE(wait_dev(true)) TH_LOG("%s did not come back", bdf);
 	assert_works_again(_metadata);
@@ -291,6 +297,7 @@ TEST_F_TIMEOUT(hotplug, holder_ignores_request, 600)
 	self->child = start_holder(self, false);
 	ASSERT_LT(0, self->child);
 	ASSERT_EQ('R', next_msg(self->to_parent[0]));
+	self->removing = true;
 	ASSERT_TRUE(host_request("device_del"));
 	/* The removal has begun: vfio-pci asked the holder to let go */
 	ASSERT_EQ('Q', next_msg(self->to_parent[0]));
@@ -308,6 +315,7 @@ TEST_F_TIMEOUT(hotplug, holder_ignores_request, 600)
 	ASSERT_TRUE(WIFEXITED(status) && !WEXITSTATUS(status));
 	assert_pins_back(_metadata, &self->before);
 
+	self->removing = false;
 	ASSERT_TRUE(host_request("device_add"));
 	ASSERT_TRUE(wait_dev(true)) TH_LOG("%s did not come back", bdf);
 	assert_works_again(_metadata);

@@ -118,9 +118,10 @@ static void assert_pinned_in_place(struct __test_metadata *_metadata,
 	unsigned int i;
 
 	ASSERT_TRUE(record(self->pinned, now));
-	for (i = 0; i < PAGES; i++)
+	for (i = 0; i < PAGES; i++) {
 		EXPECT_EQ(self->pinned_pa[i], now[i])
 			TH_LOG("pinned page %u moved", i);
+	}
 	ASSERT_EQ(0, nu_check_pa(self->iommufd, self->ioas, IOVA,
 				 self->pinned, LEN, &bad, NULL))
 		TH_LOG("GET_PA differs from pagemap at offset 0x%llx",
