@@ -203,7 +203,7 @@ static void *copier(void *arg)
 /*
  * The device: attach to A, HWPT on B and replace to it, destroy it while in
  * use (EBUSY), replace back to A, destroy it, detach, attach to B (its own
- * HWPT), detach.
+ * HWPT), detach; at the end, attach to A again.
  */
 static void *attacher(void *arg)
 {
@@ -233,6 +233,11 @@ static void *attacher(void *arg)
 		    !account(s, OP_DETACH, nu_detach(dev), 0, "attacher"))
 			break;
 	}
+	/*
+	 * End attached to A: a mapping of A left behind would then hold pins,
+	 * which the accounting check at the end would see.
+	 */
+	account(s, OP_ATTACH, nu_attach(dev, s->ioas_a, NULL), 0, "attacher");
 	return NULL;
 }
 
