@@ -14,6 +14,7 @@ PACKAGES=(
 	libcap-dev uuid-dev
 	# the VM
 	qemu-system-x86 busybox-static
+	# (python3, above, is also the QMP client of scripts/vm.sh)
 	# fetching the base without the mirror
 	apt debian-archive-keyring
 	# lint

@@ -13,6 +13,10 @@
 # that hung: one for the whole run (VM_TIMEOUT, default: the sum of the
 # suite timeouts plus boot time) and one per suite (its own timeout plus
 # SUITE_GRACE seconds, for when the guest's timeout cannot fire).
+# The guest may ask the host to hot-unplug and plug back the hotpluggable edu
+# device (HOTPLUG_*) through QEMU's QMP socket: the protocol is in docs/protocol.md
+# (docs/protocol.md, "Host requests"); what the host did is in the events file
+# build/logs/<mode>-<flavor>-host.log, not in the serial log.
 # Exit status: 0 when the guest powered off by itself, 2 on a host timeout,
 # 1 on other errors. Judging the log is scripts/results.sh's job.
 set -euo pipefail
@@ -57,10 +61,25 @@ BRIDGE=(-device "pci-bridge,id=br1,chassis_nr=1,shpc=off"
 	-device "pci-bridge,id=br2,chassis_nr=2,shpc=off"
 	-device "edu,dma_mask=0xffffffffffffffff,bus=br2,addr=0"
 	-device "edu,dma_mask=0xffffffffffffffff,bus=br2,addr=1")
+# The hotpluggable edu device: on the root bus, where QEMU's pc machine has
+# ACPI PCI hotplug (the guest has CONFIG_HOTPLUG_PCI_ACPI; its SCI works with
+# acpi=noirq). It comes after EDU_BDF and EDU_BDF2 in sysfs order, so they do
+# not change. The guest learns its id and address from harness.hotplug=.
+HOTPLUG_ID=eduhp
+HOTPLUG_BDF=0000:00:10.0
+HOTPLUG_DEV="edu,dma_mask=0xffffffffffffffff,bus=pci.0,addr=0x10,id=$HOTPLUG_ID"
+APPEND+=" harness.hotplug=$HOTPLUG_ID@$HOTPLUG_BDF"
+# QMP socket and the guest's request port (its second serial port, ttyS1,
+# written to a host file), in a private directory (a socket path must be
+# short); removed on exit.
+qdir=$(mktemp -d /tmp/noiommu-vm.XXXXXX)
+qmp_sock=$qdir/qmp.sock
+requests=$qdir/requests
 QEMU=(qemu-system-x86_64 -accel tcg -machine pc -smp 2 -m 3G
 	-nodefaults -display none -no-reboot
 	-kernel "$kernel" -initrd "$initrd" -append "$APPEND"
-	"${EDU[@]}" "${EDU[@]}" "${BRIDGE[@]}")
+	"${EDU[@]}" "${EDU[@]}" "${BRIDGE[@]}" -device "$HOTPLUG_DEV"
+	-qmp "unix:$qmp_sock,server=on,wait=off")
 # The benchmark counts guest instructions as time (-icount shift=0: one
 # instruction is one ns of guest time), so its figures do not move with the
 # load on the host; BENCH_WALLCLOCK=1 measures TCG wall-clock time instead.
@@ -95,6 +114,7 @@ cleanup() {
 		wait "$tpid" 2>/dev/null || true
 	fi
 	qpid='' tpid=''
+	rm -rf "$qdir"
 }
 trap cleanup EXIT
 # Die of the signal itself, so that the callers (check.sh, make) stop too.
@@ -165,6 +185,75 @@ live_filter() {
 	awk -f "$REPO/scripts/protocol.awk" -f <(printf '%s\n' "$prog")
 }
 
+# Send one QMP command (JSON) to QEMU and print its reply; nonzero on an
+# error reply. A device_add is retried while QEMU still has the id (the guest
+# removes the device before QEMU completes the unplug).
+qmp_command() { # JSON
+	python3 - "$qmp_sock" "$1" <<'PY'
+import json, socket, sys, time
+sock = socket.socket(socket.AF_UNIX)
+sock.settimeout(30)
+sock.connect(sys.argv[1])
+f = sock.makefile("rw")
+def reply():
+    while True:
+        msg = json.loads(f.readline())
+        if "return" in msg or "error" in msg:
+            return msg
+def send(cmd):
+    f.write(json.dumps(cmd) + "\n")
+    f.flush()
+    return reply()
+json.loads(f.readline())
+send({"execute": "qmp_capabilities"})
+cmd = json.loads(sys.argv[2])
+for _ in range(60):
+    msg = send(cmd)
+    ret = msg.get("return")
+    if isinstance(ret, str) and ret:  # human-monitor-command: error text
+        msg = {"error": {"desc": ret.strip()}}
+    if "error" not in msg or "uplicate" not in msg["error"].get("desc", ""):
+        break
+    time.sleep(0.5)
+print(json.dumps(msg))
+sys.exit("error" in msg)
+PY
+}
+
+# Carry out one guest request line (docs/protocol.md); note it and
+# the outcome in the events file.
+host_request() { # LINE
+	local op=${1%% *} id=${1#* } cmd out result=carried-out
+	case "$op $id" in
+	"device_del $HOTPLUG_ID")
+		cmd='{"execute": "device_del", "arguments": {"id": "'$HOTPLUG_ID'"}}' ;;
+	"device_add $HOTPLUG_ID")
+		# HMP takes the same syntax as -device (dma_mask does not fit a
+		# JSON integer of QMP's device_add)
+		cmd='{"execute": "human-monitor-command", "arguments": {"command-line": "device_add '$HOTPLUG_DEV'"}}' ;;
+	*)
+		printf '%s request "%s": rejected: not a request of vm/init\n' "$(now)" "$1" >>"$events"
+		return
+		;;
+	esac
+	out=$(qmp_command "$cmd" 2>&1) || result=failed
+	printf '%s request "%s": %s: %s\n' "$(now)" "$1" "$result" "$out" >>"$events"
+}
+
+# The guest's complete request lines not carried out yet (req_done of them
+# were).
+req_done=0
+host_requests() {
+	local n line
+	[ -s "$requests" ] || return 0
+	n=$(wc -l <"$requests")
+	[ "$n" -gt "$req_done" ] || return 0
+	while IFS= read -r line; do
+		host_request "${line%$'\r'}"
+	done < <(sed -n "$((req_done + 1)),${n}p" "$requests")
+	req_done=$n
+}
+
 main() {
 	[ -f "$kernel" ] || die "$kernel not found (make kernel)"
 	[ -f "$initrd" ] || die "$initrd not found (make initramfs)"
@@ -173,7 +262,7 @@ main() {
 
 	if [ "$mode" = shell ]; then
 		say "interactive guest; Ctrl-A X quits QEMU"
-		"${QEMU[@]}" -serial mon:stdio
+		"${QEMU[@]}" -serial mon:stdio -serial null
 		return
 	fi
 
@@ -183,7 +272,8 @@ main() {
 	say "booting the $flavor kernel under QEMU/TCG (mode $mode, timeout ${limit}s, log $log)"
 	: >"$log"
 	: >"$events"
-	"${QEMU[@]}" -serial stdio </dev/null >"$log" 2>&1 &
+	: >"$requests"
+	"${QEMU[@]}" -serial stdio -serial "file:$requests" </dev/null >"$log" 2>&1 &
 	qpid=$!
 	tail -n +1 -F --pid="$qpid" "$log" 2>/dev/null | live_filter &
 	tpid=$!
@@ -205,6 +295,7 @@ main() {
 			hang "suite $cur did not end ${SUITE_GRACE}s after its ${secs}s timeout (the guest hangs)" "$cur"
 			return 2
 		fi
+		host_requests
 		sleep 1
 	done
 	wait "$qpid" || rc=$?
