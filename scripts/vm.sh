@@ -16,7 +16,7 @@
 # The guest may ask the host to hot-unplug and plug back the hotpluggable edu
 # device (HOTPLUG_*) through QEMU's QMP socket: the protocol is in docs/protocol.md
 # (docs/protocol.md, "Host requests"); what the host did is in the events file
-# build/logs/<mode>-<flavor>-host.log, not in the serial log.
+# build/logs/<mode>-<flavor>.host, not in the serial log.
 # Exit status: 0 when the guest powered off by itself, 2 on a host timeout,
 # 1 on other errors. Judging the log is scripts/results.sh's job.
 set -euo pipefail
