@@ -556,7 +556,7 @@ static int target_ge(const char *what, double value, double limit,
 
 static void startup_row(const char *what, struct figure f)
 {
-	row(what, f, "ms", 1e6);
+	row(what, f, "us", 1e3);
 }
 
 static void startup_report(struct startup *s, const char *what)
@@ -589,7 +589,7 @@ static void startup_report(struct startup *s, const char *what)
 
 		t.median = s->fig[w][PIN].median + s->fig[w][RESOLVE].median;
 		t.spread = 0;
-		printf("  %-52s %12.1f ms\n", name[w], t.median / 1e6);
+		printf("  %-52s %12.1f us\n", name[w], t.median / 1e3);
 	}
 }
 
