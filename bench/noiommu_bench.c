@@ -32,6 +32,9 @@
 #define SZ_4K (4096ULL)
 #define SZ_2M (2ULL << 20)
 #define SZ_1G (1ULL << 30)
+#ifndef MAP_HUGE_1GB
+#define MAP_HUGE_1GB (30 << 26)
+#endif
 #define ROUNDS 11
 
 static int quick;
@@ -189,11 +192,11 @@ static long iommu_pages(void)
 	return v;
 }
 
+/* huge: 0 (4 KiB pages), MAP_HUGETLB (2 MiB) or MAP_HUGETLB | MAP_HUGE_1GB */
 static void *alloc_buf(uint64_t len, int huge)
 {
 	void *p = mmap(NULL, len, PROT_READ | PROT_WRITE,
-		       MAP_PRIVATE | MAP_ANONYMOUS | (huge ? MAP_HUGETLB : 0),
-		       -1, 0);
+		       MAP_PRIVATE | MAP_ANONYMOUS | huge, -1, 0);
 
 	if (p == MAP_FAILED)
 		return NULL;
@@ -234,22 +237,29 @@ static double op_get_pa(void *p)
 	return (double)(now_ns() - t0) / a->calls;
 }
 
-/* Walk [iova, iova + len) extent by extent: ns per call */
-static double op_walk(void *p)
+/* Walk [iova, iova + len) extent by extent, as a driver's start-up does */
+static long walk(uint32_t ioas, uint64_t iova, uint64_t len)
 {
-	struct gp_arg *a = p;
-	uint64_t done = 0, phys, out, t0 = now_ns();
+	uint64_t done = 0, phys, out;
 	long calls = 0;
 
-	while (done < a->len) {
-		if (get_pa(a->ioas, a->iova + done, a->len - done, 0, &phys,
-			   &out))
+	while (done < len) {
+		if (get_pa(ioas, iova + done, len - done, 0, &phys, &out))
 			die("GET_PA walk");
 		done += out;
 		calls++;
 	}
-	a->extents = calls;
-	return (double)(now_ns() - t0) / calls;
+	return calls;
+}
+
+/* The whole walk: ns per walk */
+static double op_walk(void *p)
+{
+	struct gp_arg *a = p;
+	uint64_t t0 = now_ns();
+
+	a->extents = walk(a->ioas, a->iova, a->len);
+	return (double)(now_ns() - t0);
 }
 
 /* Page by page, as a caller of a 4 KiB-at-a-time interface would */
@@ -311,6 +321,133 @@ static double op_map(void *p)
 		a->unmap.spread = (v[ROUNDS - 1] - v[0]) / a->unmap.median;
 	}
 	return t1 - t0;
+}
+
+/*
+ * From pagemap entries: the physically contiguous runs, and the pages whose
+ * successor is the physical page just below them (handed out downwards).
+ */
+static void contiguity(const uint64_t *ents, uint64_t n, long *runs,
+		       long *down)
+{
+	uint64_t i, pfn = 0, prev = 0;
+
+	*runs = 0;
+	*down = 0;
+	for (i = 0; i < n; i++, prev = pfn) {
+		pfn = ents[i] & ((1ULL << 55) - 1);
+		if (!i || pfn != prev + 1)
+			(*runs)++;
+		if (i && pfn + 1 == prev)
+			(*down)++;
+	}
+}
+
+/* --- start-up as a driver sees it ----------------------------------------- */
+
+#define STARTUP_ROUNDS 5
+
+enum { LEGACY, CDEV, DPDK, NR_WAYS };
+enum { PIN, RESOLVE, NR_STEPS };
+
+struct startup {
+	uint32_t ioas;
+	char *buf;
+	uint64_t len;
+	uint64_t pgsz;		/* the buffer's page size */
+	int pm_fd;
+	uint64_t *ents;		/* pagemap entries, one per page of pgsz */
+	long extents;		/* out: GET_PA calls of the cdev walk */
+	double ns[NR_WAYS][NR_STEPS][STARTUP_ROUNDS + 1];
+	struct figure fig[NR_WAYS][NR_STEPS];
+};
+
+/*
+ * The legacy resolution step: for 4 KiB pages one pread of every entry,
+ * for hugepages one 8-byte pread per hugepage (as DPDK's rte_mem_virt2phy()
+ * does), the cheapest way in each case.
+ */
+static void pagemap_step(struct startup *s)
+{
+	uint64_t n = s->len / s->pgsz, i;
+	off_t off = (uintptr_t)s->buf / SZ_4K * 8;
+
+	if (s->pgsz == SZ_4K) {
+		if (pread(s->pm_fd, s->ents, n * 8, off) != (ssize_t)(n * 8))
+			die("pread /proc/self/pagemap");
+		return;
+	}
+	for (i = 0; i < n; i++)
+		if (pread(s->pm_fd, &s->ents[i], 8, off + i * (s->pgsz / SZ_4K) * 8) != 8)
+			die("pread /proc/self/pagemap");
+}
+
+static uint64_t pagemap_pa(uint64_t ent)
+{
+	if (!(ent >> 63)) {
+		errno = EFAULT;
+		die("pagemap: page not present");
+	}
+	return (ent & ((1ULL << 55) - 1)) * SZ_4K;
+}
+
+/* One round of each way; every way undoes itself after its round */
+static void startup_round(struct startup *s, int r)
+{
+	uint64_t n = s->len / s->pgsz, i, t0, t1, t2;
+
+	/* legacy: mlock() keeps the pages in memory, pagemap says where */
+	t0 = now_ns();
+	if (mlock(s->buf, s->len))
+		die("mlock");
+	t1 = now_ns();
+	pagemap_step(s);
+	t2 = now_ns();
+	s->ns[LEGACY][PIN][r] = t1 - t0;
+	s->ns[LEGACY][RESOLVE][r] = t2 - t1;
+	if (munlock(s->buf, s->len))
+		die("munlock");
+
+	/* cdev: IOAS_MAP pins and records, GET_PA reads the table back */
+	t0 = now_ns();
+	ioas_map(s->ioas, s->buf, s->len, 0);
+	t1 = now_ns();
+	s->extents = walk(s->ioas, 0, s->len);
+	t2 = now_ns();
+	s->ns[CDEV][PIN][r] = t1 - t0;
+	s->ns[CDEV][RESOLVE][r] = t2 - t1;
+	ioas_unmap(s->ioas, 0, s->len);
+
+	/* DPDK's cdev pattern: pagemap, then one map per page at iova = PA */
+	t0 = now_ns();
+	pagemap_step(s);
+	t1 = now_ns();
+	for (i = 0; i < n; i++)
+		ioas_map(s->ioas, s->buf + i * s->pgsz, s->pgsz,
+			 pagemap_pa(s->ents[i]));
+	t2 = now_ns();
+	s->ns[DPDK][RESOLVE][r] = t1 - t0;
+	s->ns[DPDK][PIN][r] = t2 - t1;
+	ioas_unmap(s->ioas, 0, UINT64_MAX);
+}
+
+static void startup_measure(struct startup *s)
+{
+	int r, w, st;
+
+	for (r = 0; r <= STARTUP_ROUNDS; r++)
+		startup_round(s, r);
+	/* Round 0 was the warm-up */
+	for (w = 0; w < NR_WAYS; w++)
+		for (st = 0; st < NR_STEPS; st++) {
+			double *v = s->ns[w][st] + 1;
+			struct figure *f = &s->fig[w][st];
+
+			qsort(v, STARTUP_ROUNDS, sizeof(v[0]), cmp_double);
+			f->median = v[STARTUP_ROUNDS / 2];
+			f->spread = f->median ?
+				(v[STARTUP_ROUNDS - 1] - v[0]) / f->median : 0;
+		}
 }
 
 /* --- device setup -------------------------------------------------------- */
@@ -406,21 +543,74 @@ static int target(const char *what, double value, double limit,
 	return met;
 }
 
+static int target_ge(const char *what, double value, double limit,
+		     const char *fmt)
+{
+	int met = value >= limit;
+
+	printf("  %-52s ", what);
+	printf(fmt, value, limit);
+	printf("  %s\n", met ? "met" : "NOT MET");
+	return met;
+}
+
+static void startup_row(const char *what, struct figure f)
+{
+	row(what, f, "us", 1e3);
+}
+
+static void startup_report(struct startup *s, const char *what)
+{
+	char line[128];
+	struct figure t;
+	int w;
+
+	printf("\nstart-up, %s (%d rounds: median, +- half the spread)\n",
+	       what, STARTUP_ROUNDS);
+	startup_row("legacy: mlock (pages stay in memory, may move)",
+		    s->fig[LEGACY][PIN]);
+	startup_row(s->pgsz == SZ_4K ?
+		    "legacy: pagemap, one pread of every entry" :
+		    "legacy: pagemap, one 8-byte pread per hugepage",
+		    s->fig[LEGACY][RESOLVE]);
+	startup_row("cdev: pinning: IOAS_MAP (pages that cannot move)",
+		    s->fig[CDEV][PIN]);
+	snprintf(line, sizeof(line), "cdev: GET_PA walk (%ld extents)",
+		 s->extents);
+	startup_row(line, s->fig[CDEV][RESOLVE]);
+	startup_row("DPDK cdev: pagemap (as legacy)", s->fig[DPDK][RESOLVE]);
+	snprintf(line, sizeof(line),
+		 "DPDK cdev: pinning: %llu IOAS_MAP at iova = PA",
+		 (unsigned long long)(s->len / s->pgsz));
+	startup_row(line, s->fig[DPDK][PIN]);
+	for (w = 0; w < NR_WAYS; w++) {
+		static const char * const name[NR_WAYS] = {
+			"total: legacy", "total: cdev", "total: DPDK cdev" };
+
+		t.median = s->fig[w][PIN].median + s->fig[w][RESOLVE].median;
+		t.spread = 0;
+		printf("  %-52s %12.1f us\n", name[w], t.median / 1e3);
+	}
+}
+
 int main(int argc, char **argv)
 {
-	struct figure floor_f, pa4k, pa2m, walk4k, walk2m, pages2m, pm4k, pm2m,
-		pm1g, pm64m, map4k, map2m;
-	struct gp_arg a4k, a2m, w4k, w2m, floor_a;
+	struct figure floor_f, pa4k, pa2m, pa1g, walk4k, walk2m, pages2m, pm4k,
+		pm2m, pm1g, pm64m, map4k, map2m;
+	struct gp_arg a4k, a2m, a1g, w4k, w2m, floor_a;
 	struct map_arg m4k, m2m;
 	struct pm_arg pm;
+	struct startup su2m, su4k;
 	struct vfio_device_bind_iommufd bind = { .argsz = sizeof(bind) };
-	uint64_t walk_len_4k = SZ_1G, huge_len = 64ULL << 20;
-	double r4k_floor, r2m_4k;
+	uint64_t walk_len_4k = SZ_1G, huge_len = SZ_1G;
+	uint64_t su_len_4k = 256ULL << 20;
+	double r4k_floor, r2m_4k, r1g_4k, rwalk_pm, r;
+	long runs, down;
 	const char *bdf = NULL;
-	uint32_t ioas4k, ioas2m;
+	uint32_t ioas4k, ioas2m, ioas1g;
 	long before, pt4k, pt2m;
 	int devfd, i, met = 0, all = 0, calls;
-	char *b4k, *b2m;
+	char *b4k, *b2m, *b1g;
 
 	for (i = 1; i < argc; i++) {
 		if (!strcmp(argv[i], "-q"))
@@ -429,7 +619,7 @@ int main(int argc, char **argv)
 			bdf = argv[i];
 	}
 	if (quick)
-		walk_len_4k = 64ULL << 20;
+		walk_len_4k = huge_len = su_len_4k = 64ULL << 20;
 	calls = quick ? 2000 : 20000;
 	if (!bdf)
 		bdf = first_noiommu_bdf();
@@ -455,11 +645,12 @@ int main(int argc, char **argv)
 	pt4k = iommu_pages() - before;
 
 	/* 2 MiB leaves: hugepages, in a second IOAS with its own table */
-	b2m = alloc_buf(huge_len, 1);
+	b2m = alloc_buf(huge_len, MAP_HUGETLB);
 	if (!b2m) {
 		fprintf(stderr,
-			"noiommu_bench: cannot get %llu MiB of 2 MiB hugepages (boot with hugepagesz=2M hugepages=64)\n",
-			(unsigned long long)(huge_len >> 20));
+			"noiommu_bench: cannot get %llu MiB of 2 MiB hugepages (boot with hugepagesz=2M hugepages=%llu)\n",
+			(unsigned long long)(huge_len >> 20),
+			(unsigned long long)(huge_len / SZ_2M));
 		return 1;
 	}
 	ioas2m = ioas_alloc(1);
@@ -468,17 +659,31 @@ int main(int argc, char **argv)
 	ioas_map(ioas2m, b2m, huge_len, 0);
 	pt2m = iommu_pages() - before;
 
+	/* One 1 GiB hugepage, a single leaf of a third IOAS's table */
+	b1g = alloc_buf(SZ_1G, MAP_HUGETLB | MAP_HUGE_1GB);
+	if (!b1g) {
+		fprintf(stderr,
+			"noiommu_bench: cannot get a 1 GiB hugepage (boot with hugepagesz=1G hugepages=1 on a CPU with pdpe1gb)\n");
+		return 1;
+	}
+	ioas1g = ioas_alloc(1);
+	hwpt_alloc(bind.out_devid, ioas1g);
+	ioas_map(ioas1g, b1g, SZ_1G, 0);
+
 	floor_a = (struct gp_arg){ .ioas = ioas4k, .len = SZ_4K, .flags = 1,
 				   .calls = calls };
 	a4k = (struct gp_arg){ .ioas = ioas4k, .len = SZ_4K, .calls = calls };
 	a2m = (struct gp_arg){ .ioas = ioas2m, .len = SZ_2M, .calls = calls };
+	a1g = (struct gp_arg){ .ioas = ioas1g, .len = SZ_1G, .calls = calls };
 	w4k = (struct gp_arg){ .ioas = ioas4k, .len = walk_len_4k };
 	w2m = (struct gp_arg){ .ioas = ioas2m, .len = huge_len };
 	floor_f = measure(op_get_pa, &floor_a);
 	pa4k = measure(op_get_pa, &a4k);
 	pa2m = measure(op_get_pa, &a2m);
+	pa1g = measure(op_get_pa, &a1g);
 	r4k_floor = paired_ratio(op_get_pa, &floor_a, op_get_pa, &a4k);
 	r2m_4k = paired_ratio(op_get_pa, &a4k, op_get_pa, &a2m);
+	r1g_4k = paired_ratio(op_get_pa, &a4k, op_get_pa, &a1g);
 	walk4k = measure(op_walk, &w4k);
 	walk2m = measure(op_walk, &w2m);
 	w2m.len = SZ_2M;
@@ -499,6 +704,11 @@ int main(int argc, char **argv)
 	pm2m = measure(op_pagemap, &pm);
 	pm.len = huge_len;
 	pm64m = measure(op_pagemap, &pm);
+	/* The walk of 4 KiB leaves against pagemap of the same buffer */
+	pm.buf = b4k;
+	pm.len = walk_len_4k;
+	rwalk_pm = paired_ratio(op_pagemap, &pm, op_walk, &w4k);
+	contiguity(pm.ents, walk_len_4k / SZ_4K, &runs, &down);
 
 	/* Map/unmap throughput; each IOAS keeps its table through its HWPT */
 	ioas_unmap(ioas2m, 0, huge_len);
@@ -509,6 +719,16 @@ int main(int argc, char **argv)
 				.len = quick ? 16 << 20 : 256 << 20 };
 	map4k = measure(op_map, &m4k);
 
+	/* Start-up; both IOASes are empty now */
+	su2m = (struct startup){ .ioas = ioas2m, .buf = b2m, .len = huge_len,
+				 .pgsz = SZ_2M, .pm_fd = pm.fd,
+				 .ents = pm.ents };
+	startup_measure(&su2m);
+	su4k = (struct startup){ .ioas = ioas4k, .buf = b4k, .len = su_len_4k,
+				 .pgsz = SZ_4K, .pm_fd = pm.fd,
+				 .ents = pm.ents };
+	startup_measure(&su4k);
+
 	printf("noiommu GET_PA benchmark (%s run, %d rounds each: median, +- half the spread)\n",
 	       quick ? "quick" : "full", ROUNDS);
 	printf("\nper call\n");
@@ -517,23 +737,29 @@ int main(int argc, char **argv)
 	row("GET_PA, one whole 2 MiB hugepage in one call", pa2m, "ns", 1);
 	row("  the same 2 MiB asked 4 KiB at a time (512 calls)", pages2m,
 	    "us", 1000);
+	row("GET_PA, one whole 1 GiB hugepage in one call", pa1g, "ns", 1);
 	printf("\nwalking extent by extent\n");
 	printf("  %-52s %12ld\n", quick ? "64 MiB of 4 KiB pages: extents" :
 	       "1 GiB of 4 KiB pages: extents", w4k.extents);
-	row("  per GET_PA call", walk4k, "ns", 1);
-	printf("  %-52s %12.1f ms\n", "  whole walk",
-	       walk4k.median * w4k.extents / 1e6);
-	printf("  %-52s %12ld\n", "64 MiB of 2 MiB hugepages: extents",
-	       w2m.extents);
-	row("  per GET_PA call", walk2m, "ns", 1);
-	printf("  %-52s %12.1f us\n", "  whole walk",
-	       walk2m.median * w2m.extents / 1e3);
+	row("  whole walk", walk4k, "ms", 1e6);
+	printf("  %-52s %12.1f ns\n", "  per 4 KiB page",
+	       walk4k.median / (walk_len_4k / SZ_4K));
+	printf("  %-52s %12ld (%ld pages followed by the one below)\n",
+	       "  physically contiguous runs, from pagemap", runs, down);
+	printf("  %-52s %12ld\n", quick ? "64 MiB of 2 MiB hugepages: extents" :
+	       "1 GiB of 2 MiB hugepages: extents", w2m.extents);
+	row("  whole walk", walk2m, "us", 1e3);
 	printf("\n/proc/self/pagemap for the same buffers\n");
 	row("one 4 KiB page", pm4k, "ns", 1);
 	row("one 2 MiB hugepage (512 entries)", pm2m, "ns", 1);
 	row(quick ? "64 MiB of 4 KiB pages" : "1 GiB of 4 KiB pages", pm1g,
 	    "ms", 1e6);
-	row("64 MiB of 2 MiB hugepages", pm64m, "us", 1e3);
+	printf("  %-52s %12.1f ns\n", "  per 4 KiB page",
+	       pm1g.median / (walk_len_4k / SZ_4K));
+	row(quick ? "64 MiB of 2 MiB hugepages, every entry" :
+	    "1 GiB of 2 MiB hugepages, every entry", pm64m, "us", 1e3);
+	printf("  %-52s %12.1f ns\n", "  per 4 KiB page",
+	       pm64m.median / (huge_len / SZ_4K));
 	printf("\nIOAS_MAP / IOAS_UNMAP into the noiommu HWPT\n");
 	throughput("IOAS_MAP, 4 KiB pages", m4k.len, map4k);
 	throughput("IOAS_UNMAP, 4 KiB pages", m4k.len, m4k.unmap);
@@ -543,14 +769,39 @@ int main(int argc, char **argv)
 	printf("  %-52s %12.1f KiB (%.3f%%)\n", "4 KiB pages",
 	       pt4k * 4.0 * ((double)SZ_1G / walk_len_4k),
 	       100.0 * pt4k * 4096 / walk_len_4k);
-	printf("  %-52s %12.1f KiB (%.4f%%, measured on 64 MiB)\n",
+	printf("  %-52s %12.1f KiB (%.4f%%)\n",
 	       "2 MiB hugepages", pt2m * 4.0 * ((double)SZ_1G / huge_len),
 	       100.0 * pt2m * 4096 / huge_len);
+
+	startup_report(&su2m, quick ? "64 MiB of 2 MiB hugepages" :
+		       "1 GiB of 2 MiB hugepages");
+	startup_report(&su4k, quick ? "64 MiB of 4 KiB pages" :
+		       "256 MiB of 4 KiB pages");
 
 	printf("\ntargets (ratios measured in this run, rounds interleaved)\n");
 	all++;
 	met += target("one 2 MiB hugepage <= 2x one 4 KiB page", r2m_4k, 2,
 		      "%6.2fx (<= %.0fx)");
+	all++;
+	met += target("one 1 GiB hugepage <= 2x one 4 KiB page", r1g_4k, 2,
+		      "%6.2fx (<= %.0fx)");
+	all++;
+	met += target("GET_PA walk, 4 KiB leaves <= 1x pagemap, same buffer",
+		      rwalk_pm, 1, "%6.2fx (<= %.0fx)");
+	all++;
+	r = su2m.fig[CDEV][RESOLVE].median / su2m.fig[LEGACY][RESOLVE].median;
+	met += target("start-up 2 MiB: GET_PA walk <= 1x pagemap step", r, 1,
+		      "%6.2fx (<= %.0fx)");
+	all++;
+	r = su4k.fig[CDEV][RESOLVE].median / su4k.fig[LEGACY][RESOLVE].median;
+	met += target("start-up 4 KiB: GET_PA walk <= 1x pagemap step", r, 1,
+		      "%6.2fx (<= %.0fx)");
+	all++;
+	/* Throughput 4 KiB / throughput 2 MiB, as time per byte: <= 1/10 */
+	r = (su2m.fig[CDEV][PIN].median / su2m.len) /
+	    (su4k.fig[CDEV][PIN].median / su4k.len);
+	met += target_ge("IOAS_MAP: 2 MiB throughput >= 10x 4 KiB's", 1 / r,
+			 10, "%6.1fx (>= %.0fx)");
 	all++;
 	met += target("one 4 KiB page <= 3x the syscall floor", r4k_floor, 3,
 		      "%6.2fx (<= %.0fx)");

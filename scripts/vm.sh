@@ -38,7 +38,20 @@ scale=1
 BOOT_ALLOWANCE=120
 SUITE_GRACE=60
 
-APPEND="console=ttyS0 loglevel=5 vfio.enable_unsafe_noiommu_mode=1 panic=-1 hugepagesz=2M hugepages=64"
+APPEND="console=ttyS0 loglevel=5 vfio.enable_unsafe_noiommu_mode=1 panic=-1"
+# The benchmark (bench/README.md) needs 1 GiB of 2 MiB hugepages and one
+# 1 GiB hugepage, so a CPU model with pdpe1gb and more memory.
+# make dpdk: DPDK needs SSE4.2 and more, which QEMU's default CPU model lacks.
+MEM=3G
+CPU=()
+[ "$mode" != dpdk ] || CPU=(-cpu max)
+if [ "$mode" = bench ]; then
+	APPEND+=" hugepagesz=2M hugepages=512 hugepagesz=1G hugepages=1"
+	MEM=6G
+	CPU=(-cpu max)
+else
+	APPEND+=" hugepagesz=2M hugepages=64"
+fi
 # PCI interrupt routing through ACPI makes every pci_enable_device(), so every
 # open and close of a vfio-pci device, run AML in the emulator: about 370 ms
 # each here, many seconds on the debug kernel. The guest needs MSI only.
@@ -75,7 +88,7 @@ APPEND+=" harness.hotplug=$HOTPLUG_ID@$HOTPLUG_BDF"
 qdir=$(mktemp -d /tmp/noiommu-vm.XXXXXX)
 qmp_sock=$qdir/qmp.sock
 requests=$qdir/requests
-QEMU=(qemu-system-x86_64 -accel tcg -machine pc -smp 2 -m 3G
+QEMU=(qemu-system-x86_64 -accel tcg -machine pc "${CPU[@]}" -smp 2 -m "$MEM"
 	-nodefaults -display none -no-reboot
 	-kernel "$kernel" -initrd "$initrd" -append "$APPEND"
 	"${EDU[@]}" "${EDU[@]}" "${BRIDGE[@]}" -device "$HOTPLUG_DEV"
@@ -87,10 +100,8 @@ if [ "$mode" = bench ] && [ -z "${BENCH_WALLCLOCK:-}" ]; then
 	QEMU+=(-icount "shift=0,sleep=off")
 fi
 # make dpdk: e1000 NICs (8086:100e) on one hub, so what one sends the other
-# receives; MACs 52:54:00:00:00:0N (vm/dpdk.sh expects them). DPDK needs
-# SSE4.2 and more, which QEMU's default CPU model lacks: -cpu max.
+# receives; MACs 52:54:00:00:00:0N (vm/dpdk.sh expects them).
 if [ "$mode" = dpdk ]; then
-	QEMU+=(-cpu max)
 	for ((i = 1; i <= ${DPDK_NICS:-2}; i++)); do
 		QEMU+=(-netdev "hubport,id=nic$i,hubid=0"
 			-device "e1000,netdev=nic$i,mac=52:54:00:00:00:0$i")
