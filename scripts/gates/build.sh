@@ -19,28 +19,22 @@ set -euo pipefail
 
 BISECT_OUT=$(out_dir "$BISECT_ARCH")
 
-# configure_vm LOG: the vm config (vm_fragments) on tinyconfig; shows the settings of the
-# symbols the current tree defines that did not come out as asked, and
-# Kconfig's warnings; nonzero if any.
+# configure_vm LOG: the vm config (vm_fragments) on tinyconfig; the settings
+# of the symbols the current tree defines must come out as asked, and
+# Kconfig must not warn.
 configure_vm() {
-	local log=$1 defs s settings=() bad lines frags=()
+	local log=$1 defs s settings=() frags=()
 	mapfile -t frags < <(vm_fragments "$SC_TREE")
 	frags+=("$PATCH_FRAG")
-	configure "$BISECT_ARCH" "$log" "${frags[@]}" || {
-		detail "configuring failed:"
-		tail -5 "$log" | sed "s/^/$PROG:        /"
+	if ! configure "$BISECT_ARCH" "$log" "${frags[@]}"; then
+		configure_failed "$log"
 		return 1
-	}
+	fi
 	defs=$(kconfig_symbols "$SC_TREE")
 	while IFS= read -r s; do
 		if grep -qx "${s%%=*}" <<<"$defs"; then settings+=("$s"); fi
 	done < <(fragment_settings "${frags[@]}")
-	bad=$(config_mismatches "$BISECT_OUT/.config" "${settings[@]}")
-	[ -z "$KCONFIG_WARNINGS" ] || bad+="${bad:+$'\n'}Kconfig: $KCONFIG_WARNINGS"
-	[ -n "$bad" ] || return 0
-	mapfile -t lines <<<"$bad"
-	detail "the vm config fragments + series-check-patch.config do not come out as asked:" "${lines[@]}"
-	return 1
+	config_as_expected "$BISECT_OUT/.config" "${settings[*]}"
 }
 
 # build_selftest TARGET LOG: the kselftest directory against the O= dir's

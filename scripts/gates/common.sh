@@ -122,6 +122,25 @@ configure() {
 	KCONFIG_WARNINGS=$(grep -iE -A4 'warning' "$out/.olddefconfig.out" | grep -vE '^#|^--$' || true)
 }
 
+# configure_failed LOG: show the end of the log of a failed configure.
+configure_failed() {
+	detail "configuring failed:"
+	tail -5 "$1" | sed "s/^/$PROG:        /"
+}
+
+# config_as_expected CONFIG "SYM=VALUE ...": CONFIG has every expected
+# setting and Kconfig did not warn ($KCONFIG_WARNINGS); else says why, false.
+config_as_expected() {
+	local bad lines
+	# shellcheck disable=SC2086 # word splitting of the expectations is wanted
+	bad=$(config_mismatches "$1" $2)
+	[ -z "$KCONFIG_WARNINGS" ] || bad+="${bad:+$'\n'}Kconfig: $KCONFIG_WARNINGS"
+	[ -n "$bad" ] || return 0
+	mapfile -t lines <<<"$bad"
+	detail "the config is not as intended:" "${lines[@]}"
+	return 1
+}
+
 # ---------------------------------------------------------------- warnings
 
 # normalize_warnings: compiler/kbuild/kernel-doc/modpost warnings of a log

@@ -141,7 +141,7 @@ modpost_check() {
 }
 
 distro_row() {
-	local row=$1 rname expected name t0 log bad lines notes=()
+	local row=$1 rname expected name t0 log notes=()
 	rname=$(sed -nE 's/^# row: *//p' "$row" | head -1)
 	expected=$(sed -nE 's/^# expect: *//p' "$row" | paste -sd' ' -)
 	name="matrix x86_64: ${rname:-$(basename "$row")}"
@@ -150,17 +150,11 @@ distro_row() {
 	: >"$log"
 	debian_inputs
 	if ! configure_row "$row" "$log"; then
-		detail "configuring failed:"
-		tail -5 "$log" | sed "s/^/$PROG:        /"
+		configure_failed "$log"
 		record FAIL $(($(now) - t0)) "$name" "configure failed"
 		return
 	fi
-	# shellcheck disable=SC2086 # word splitting of the expectations is wanted
-	bad=$(config_mismatches "$OUT/.config" $expected)
-	[ -z "$KCONFIG_WARNINGS" ] || bad+="${bad:+$'\n'}Kconfig: $KCONFIG_WARNINGS"
-	if [ -n "$bad" ]; then
-		mapfile -t lines <<<"$bad"
-		detail "the config is not as intended:" "${lines[@]}"
+	if ! config_as_expected "$OUT/.config" "$expected"; then
 		record FAIL $(($(now) - t0)) "$name" "config not as intended"
 		return
 	fi

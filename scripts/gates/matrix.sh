@@ -64,7 +64,7 @@ build_row() {
 }
 
 matrix_row() {
-	local row=$1 arch rname expected name t0 out log bad lines drop notes=()
+	local row=$1 arch rname expected name t0 out log drop notes=()
 	arch=$(header "$row" arch)
 	rname=$(header "$row" row)
 	expected=$(header "$row" expect)
@@ -79,17 +79,11 @@ matrix_row() {
 	log=$SC_LOGS/matrix-$(basename "$row" .config).log
 	: >"$log"
 	if ! configure "$arch" "$log" "$MATRIX_FRAG" "$row"; then
-		detail "configuring failed:"
-		tail -5 "$log" | sed "s/^/$PROG:        /"
+		configure_failed "$log"
 		record FAIL $(($(now) - t0)) "$name" "configure failed"
 		return
 	fi
-	# shellcheck disable=SC2086 # word splitting of the expectations is wanted
-	bad=$(config_mismatches "$out/.config" $expected)
-	[ -z "$KCONFIG_WARNINGS" ] || bad+="${bad:+$'\n'}Kconfig: $KCONFIG_WARNINGS"
-	if [ -n "$bad" ]; then
-		mapfile -t lines <<<"$bad"
-		detail "the config is not as intended:" "${lines[@]}"
+	if ! config_as_expected "$out/.config" "$expected"; then
 		record FAIL $(($(now) - t0)) "$name" "config not as intended"
 		return
 	fi
