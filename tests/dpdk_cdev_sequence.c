@@ -22,24 +22,7 @@
  * freshly booted VM some always are); if no two are, the adjacency test
  * fails and says so.
  */
-#define _GNU_SOURCE
-#include <dirent.h>
-#include <errno.h>
-#include <fcntl.h>
-#include <limits.h>
-#include <stdbool.h>
-#include <stdint.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
-#include <sys/ioctl.h>
-#include <sys/mman.h>
-#include <unistd.h>
-
-#include <linux/iommufd.h>
-#include <linux/pci_regs.h>
-#include <linux/vfio.h>
-
+#include "noiommu_util.h"
 #include "kselftest_harness.h"
 
 #ifndef MAP_HUGE_2MB
@@ -48,18 +31,8 @@
 
 #define HUGE_SIZE	(2UL << 20)
 #define NR_PAGES	16
-
-/* QEMU's edu device (docs/specs/edu.rst) */
-#define EDU_IDENT		0x00
-#define EDU_IDENT_V1		0x010000ed
-#define EDU_DMA_SRC		0x80
-#define EDU_DMA_DST		0x88
-#define EDU_DMA_COUNT		0x90
-#define EDU_DMA_CMD		0x98
-#define   EDU_DMA_START		0x1
-#define   EDU_DMA_TO_RAM	0x2
-#define EDU_BUF			0x40000
-#define XFER_LEN		4000	/* under the 4 KiB buffer */
+#define EDU_IDENT_V1	0x010000ed	/* register 0x00 of QEMU's edu */
+#define XFER_LEN	4000		/* under the 4 KiB buffer */
 
 static const char *bdf;
 
@@ -74,46 +47,8 @@ FIXTURE(dpdk_cdev) {
 	uint32_t ioas;
 	struct hugepage page[NR_PAGES];
 	int adj;		/* page[adj + 1].pa == page[adj].pa + 2 MiB, or -1 */
-	volatile uint8_t *bar;
-	size_t bar_size;
+	struct nu_edu edu;
 };
-
-/* The noiommu-vfioN name of the device's cdev */
-static bool cdev_name(char *name, size_t len)
-{
-	char path[PATH_MAX];
-	struct dirent *e;
-	DIR *dir;
-
-	name[0] = '\0';
-	snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s/vfio-dev", bdf);
-	dir = opendir(path);
-	if (!dir)
-		return false;
-	while ((e = readdir(dir)))
-		if (e->d_name[0] != '.')
-			snprintf(name, len, "%s", e->d_name);
-	closedir(dir);
-	return !strncmp(name, "noiommu-vfio", strlen("noiommu-vfio"));
-}
-
-/* The physical address of va, from /proc/self/pagemap (0 if unknown) */
-static uint64_t pagemap_pa(const void *va)
-{
-	long psize = sysconf(_SC_PAGESIZE);
-	uint64_t ent = 0;
-	int fd;
-
-	fd = open("/proc/self/pagemap", O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return 0;
-	if (pread(fd, &ent, sizeof(ent), (uintptr_t)va / psize * sizeof(ent)) != sizeof(ent))
-		ent = 0;
-	close(fd);
-	if (!(ent & (1ULL << 63)))	/* not present */
-		return 0;
-	return (ent & ((1ULL << 55) - 1)) * psize + (uintptr_t)va % psize;
-}
 
 static int cmp_pa(const void *a, const void *b)
 {
@@ -122,58 +57,12 @@ static int cmp_pa(const void *a, const void *b)
 	return x->pa < y->pa ? -1 : x->pa > y->pa;
 }
 
-static int ioas_map_fixed(int iommufd, uint32_t ioas, void *va, uint64_t iova)
+/* GET_PA of [iova, iova + len): 0 or -errno; *phys and *out_len */
+static int get_pa(FIXTURE_DATA(dpdk_cdev) *self, uint64_t iova, uint64_t len,
+		  uint64_t *phys, uint64_t *out_len)
 {
-	struct iommu_ioas_map map = {
-		.size = sizeof(map),
-		.flags = IOMMU_IOAS_MAP_FIXED_IOVA | IOMMU_IOAS_MAP_READABLE |
-			 IOMMU_IOAS_MAP_WRITEABLE,
-		.ioas_id = ioas,
-		.user_va = (uintptr_t)va,
-		.length = HUGE_SIZE,
-		.iova = iova,
-	};
-
-	return ioctl(iommufd, IOMMU_IOAS_MAP, &map);
-}
-
-static int get_pa(int iommufd, uint32_t ioas, uint64_t iova, uint64_t length,
-		  struct iommu_ioas_noiommu_get_pa *pa)
-{
-	*pa = (struct iommu_ioas_noiommu_get_pa){
-		.size = sizeof(*pa),
-		.ioas_id = ioas,
-		.iova = iova,
-		.length = length,
-	};
-	return ioctl(iommufd, IOMMU_IOAS_NOIOMMU_GET_PA, pa);
-}
-
-static uint32_t r32(FIXTURE_DATA(dpdk_cdev) *self, unsigned int reg)
-{
-	return *(volatile uint32_t *)(self->bar + reg);
-}
-
-static void w64(FIXTURE_DATA(dpdk_cdev) *self, unsigned int reg, uint64_t val)
-{
-	*(volatile uint64_t *)(self->bar + reg) = val;
-}
-
-/* One edu DMA between RAM at bus address ram and its buffer; polled. */
-static bool edu_dma(FIXTURE_DATA(dpdk_cdev) *self, bool to_ram, uint64_t ram,
-		    size_t len)
-{
-	w64(self, EDU_DMA_SRC, to_ram ? EDU_BUF : ram);
-	w64(self, EDU_DMA_DST, to_ram ? ram : EDU_BUF);
-	w64(self, EDU_DMA_COUNT, len);
-	w64(self, EDU_DMA_CMD, EDU_DMA_START | (to_ram ? EDU_DMA_TO_RAM : 0));
-	/* QEMU runs each DMA from a 100 ms timer; allow 10 s */
-	for (int i = 0; i < 10000; i++) {
-		if (!(r32(self, EDU_DMA_CMD) & EDU_DMA_START))
-			return true;
-		usleep(1000);
-	}
-	return false;
+	*out_len = len;
+	return nu_get_pa(self->iommufd, self->ioas, iova, out_len, phys);
 }
 
 static void fill(uint8_t *p, size_t len, uint32_t seed)
@@ -184,52 +73,22 @@ static void fill(uint8_t *p, size_t len, uint32_t seed)
 	}
 }
 
-/* BAR0 mapped, memory decoding and bus mastering on */
-static void enable_device(struct __test_metadata *_metadata,
-			  FIXTURE_DATA(dpdk_cdev) *self)
-{
-	struct vfio_region_info bar = {
-		.argsz = sizeof(bar), .index = VFIO_PCI_BAR0_REGION_INDEX,
-	};
-	struct vfio_region_info cfg = {
-		.argsz = sizeof(cfg), .index = VFIO_PCI_CONFIG_REGION_INDEX,
-	};
-	uint16_t cmd;
-
-	ASSERT_EQ(0, ioctl(self->dev, VFIO_DEVICE_GET_REGION_INFO, &bar));
-	self->bar = mmap(NULL, bar.size, PROT_READ | PROT_WRITE, MAP_SHARED,
-			 self->dev, bar.offset);
-	ASSERT_NE(MAP_FAILED, self->bar);
-	self->bar_size = bar.size;
-	ASSERT_EQ((uint32_t)EDU_IDENT_V1, r32(self, EDU_IDENT));
-	ASSERT_EQ(0, ioctl(self->dev, VFIO_DEVICE_GET_REGION_INFO, &cfg));
-	ASSERT_EQ((ssize_t)sizeof(cmd), pread(self->dev, &cmd, sizeof(cmd), cfg.offset + PCI_COMMAND));
-	cmd |= PCI_COMMAND_MEMORY | PCI_COMMAND_MASTER;
-	ASSERT_EQ((ssize_t)sizeof(cmd), pwrite(self->dev, &cmd, sizeof(cmd), cfg.offset + PCI_COMMAND));
-}
-
 FIXTURE_SETUP(dpdk_cdev)
 {
-	struct vfio_device_bind_iommufd bind = { .argsz = sizeof(bind) };
-	struct vfio_device_attach_iommufd_pt attach = { .argsz = sizeof(attach) };
-	struct iommu_ioas_alloc alloc = { .size = sizeof(alloc) };
-	char name[NAME_MAX + 1], path[PATH_MAX];
+	uint32_t devid;
 	int i;
 
 	self->dev = self->iommufd = -1;
 	self->adj = -1;
-	ASSERT_TRUE(cdev_name(name, sizeof(name))) {
-		TH_LOG("%s has no noiommu-vfioN cdev (bound to vfio-pci, no-IOMMU mode on?)", bdf);
+	self->dev = nu_open_cdev(bdf);
+	ASSERT_LE(0, self->dev) {
+		TH_LOG("%s: no noiommu-vfioN cdev to open (%s; bound to vfio-pci, no-IOMMU mode on?)",
+		       bdf, strerror(-self->dev));
 	}
-	snprintf(path, sizeof(path), "/dev/vfio/devices/%s", name);
-	self->dev = open(path, O_RDWR | O_CLOEXEC);
-	ASSERT_LE(0, self->dev) TH_LOG("open %s: %s", path, strerror(errno));
 	self->iommufd = open("/dev/iommu", O_RDWR | O_CLOEXEC);
 	ASSERT_LE(0, self->iommufd);
-	bind.iommufd = self->iommufd;
-	ASSERT_EQ(0, ioctl(self->dev, VFIO_DEVICE_BIND_IOMMUFD, &bind));
-	ASSERT_EQ(0, ioctl(self->iommufd, IOMMU_IOAS_ALLOC, &alloc));
-	self->ioas = alloc.out_ioas_id;
+	ASSERT_EQ(0, nu_bind(self->dev, self->iommufd, &devid));
+	ASSERT_EQ(0, nu_ioas_alloc(self->iommufd, &self->ioas));
 
 	/* The hugepages, in physical address order, as DPDK's memsegs */
 	for (i = 0; i < NR_PAGES; i++) {
@@ -240,7 +99,7 @@ FIXTURE_SETUP(dpdk_cdev)
 			TH_LOG("hugepage %d of %d: %s (echo %d > /proc/sys/vm/nr_hugepages)",
 			       i + 1, NR_PAGES, strerror(errno), NR_PAGES);
 		}
-		self->page[i].pa = pagemap_pa(self->page[i].va);
+		self->page[i].pa = nu_pagemap_phys(self->page[i].va);
 		ASSERT_NE(0ULL, (unsigned long long)self->page[i].pa) TH_LOG("no PFN in pagemap (root?)");
 		ASSERT_EQ(0UL, self->page[i].pa % HUGE_SIZE);
 	}
@@ -251,28 +110,26 @@ FIXTURE_SETUP(dpdk_cdev)
 
 	/* One mapping per hugepage at iova = pa */
 	for (i = 0; i < NR_PAGES; i++) {
-		ASSERT_EQ(0, ioas_map_fixed(self->iommufd, self->ioas,
-					    self->page[i].va, self->page[i].pa)) {
+		int ret = nu_map(self->iommufd, self->ioas, self->page[i].va,
+				 HUGE_SIZE, self->page[i].pa);
+
+		ASSERT_EQ(0, ret) {
 			TH_LOG("IOMMU_IOAS_MAP FIXED_IOVA iova 0x%llx: %s",
-			       (unsigned long long)self->page[i].pa, strerror(errno));
+			       (unsigned long long)self->page[i].pa, strerror(-ret));
 		}
 	}
 
-	attach.pt_id = self->ioas;
-	ASSERT_EQ(0, ioctl(self->dev, VFIO_DEVICE_ATTACH_IOMMUFD_PT, &attach));
-	enable_device(_metadata, self);
+	ASSERT_EQ(0, nu_attach(self->dev, self->ioas, NULL));
+	/* BAR0 mapped, memory decoding and bus mastering on */
+	ASSERT_EQ(0, nu_edu_setup(&self->edu, self->dev));
+	ASSERT_EQ((uint32_t)EDU_IDENT_V1, *(volatile uint32_t *)self->edu.bar);
 }
 
 FIXTURE_TEARDOWN(dpdk_cdev)
 {
-	struct iommu_ioas_unmap unmap = {
-		.size = sizeof(unmap), .ioas_id = self->ioas, .length = UINT64_MAX,
-	};
-
-	if (self->bar && self->bar != MAP_FAILED)
-		munmap((void *)self->bar, self->bar_size);
+	nu_edu_teardown(&self->edu);
 	if (self->iommufd >= 0)
-		ioctl(self->iommufd, IOMMU_IOAS_UNMAP, &unmap);
+		nu_unmap(self->iommufd, self->ioas, 0, UINT64_MAX);
 	for (int i = 0; i < NR_PAGES; i++)
 		if (self->page[i].va && self->page[i].va != MAP_FAILED)
 			munmap(self->page[i].va, HUGE_SIZE);
@@ -285,17 +142,17 @@ FIXTURE_TEARDOWN(dpdk_cdev)
 /* GET_PA of every hugepage, at its start and inside, returns the iova */
 TEST_F(dpdk_cdev, get_pa_is_iova)
 {
-	struct iommu_ioas_noiommu_get_pa pa;
+	uint64_t phys = 0, len = 0;
 
 	for (int i = 0; i < NR_PAGES; i++) {
 		uint64_t iova = self->page[i].pa;
 
-		ASSERT_EQ(0, get_pa(self->iommufd, self->ioas, iova, HUGE_SIZE, &pa));
-		ASSERT_EQ(iova, pa.out_phys);
-		ASSERT_EQ(HUGE_SIZE, pa.length);
-		ASSERT_EQ(0, get_pa(self->iommufd, self->ioas, iova + 0x1234, 64, &pa));
-		ASSERT_EQ(iova + 0x1234, pa.out_phys);
-		ASSERT_EQ(64ULL, pa.length);
+		ASSERT_EQ(0, get_pa(self, iova, HUGE_SIZE, &phys, &len));
+		ASSERT_EQ(iova, phys);
+		ASSERT_EQ(HUGE_SIZE, len);
+		ASSERT_EQ(0, get_pa(self, iova + 0x1234, 64, &phys, &len));
+		ASSERT_EQ(iova + 0x1234, phys);
+		ASSERT_EQ(64ULL, len);
 	}
 }
 
@@ -306,8 +163,7 @@ TEST_F(dpdk_cdev, get_pa_is_iova)
  */
 TEST_F(dpdk_cdev, adjacent_hugepages_separate_mappings)
 {
-	struct iommu_ioas_noiommu_get_pa pa;
-	uint64_t iova;
+	uint64_t iova, phys = 0, len = 0;
 
 	ASSERT_LE(0, self->adj) {
 		TH_LOG("no two of the %d hugepages are physically adjacent: nothing to check; boot a fresh VM or raise NR_PAGES",
@@ -316,15 +172,15 @@ TEST_F(dpdk_cdev, adjacent_hugepages_separate_mappings)
 	iova = self->page[self->adj].pa;
 	TH_LOG("hugepages at 0x%llx and 0x%llx, mapped separately",
 	       (unsigned long long)iova, (unsigned long long)iova + HUGE_SIZE);
-	ASSERT_EQ(0, get_pa(self->iommufd, self->ioas, iova, 2 * HUGE_SIZE, &pa));
-	ASSERT_EQ(iova, pa.out_phys);
-	ASSERT_EQ(HUGE_SIZE, pa.length);
-	ASSERT_EQ(0, get_pa(self->iommufd, self->ioas, iova + HUGE_SIZE - 8, 16, &pa));
-	ASSERT_EQ(iova + HUGE_SIZE - 8, pa.out_phys);
-	ASSERT_EQ(8ULL, pa.length);
-	ASSERT_EQ(0, get_pa(self->iommufd, self->ioas, iova + HUGE_SIZE, HUGE_SIZE, &pa));
-	ASSERT_EQ(iova + HUGE_SIZE, pa.out_phys);
-	ASSERT_EQ(HUGE_SIZE, pa.length);
+	ASSERT_EQ(0, get_pa(self, iova, 2 * HUGE_SIZE, &phys, &len));
+	ASSERT_EQ(iova, phys);
+	ASSERT_EQ(HUGE_SIZE, len);
+	ASSERT_EQ(0, get_pa(self, iova + HUGE_SIZE - 8, 16, &phys, &len));
+	ASSERT_EQ(iova + HUGE_SIZE - 8, phys);
+	ASSERT_EQ(8ULL, len);
+	ASSERT_EQ(0, get_pa(self, iova + HUGE_SIZE, HUGE_SIZE, &phys, &len));
+	ASSERT_EQ(iova + HUGE_SIZE, phys);
+	ASSERT_EQ(HUGE_SIZE, len);
 }
 
 /* The device copies RAM -> edu -> RAM at iova = pa of two hugepages */
@@ -334,8 +190,8 @@ TEST_F(dpdk_cdev, dma_at_iova)
 
 	fill(a->va + 0x3000, XFER_LEN, 0x9e3779b9);
 	memset(b->va + 0x5000, 0, XFER_LEN);
-	ASSERT_TRUE(edu_dma(self, false, a->pa + 0x3000, XFER_LEN));
-	ASSERT_TRUE(edu_dma(self, true, b->pa + 0x5000, XFER_LEN));
+	ASSERT_EQ(0, nu_edu_dma(&self->edu, a->pa + 0x3000, XFER_LEN, false));
+	ASSERT_EQ(0, nu_edu_dma(&self->edu, b->pa + 0x5000, XFER_LEN, true));
 	ASSERT_EQ(0, memcmp(a->va + 0x3000, b->va + 0x5000, XFER_LEN));
 }
 
@@ -360,17 +216,14 @@ TEST_F(dpdk_cdev, dma_across_adjacent_mappings)
 	memcpy(lo->va + HUGE_SIZE - XFER_LEN / 2, expect, XFER_LEN / 2);
 	memcpy(hi->va, expect + XFER_LEN / 2, XFER_LEN / 2);
 	memset(dst->va + 0x7000, 0, XFER_LEN);
-	ASSERT_TRUE(edu_dma(self, false, start, XFER_LEN));
-	ASSERT_TRUE(edu_dma(self, true, dst->pa + 0x7000, XFER_LEN));
+	ASSERT_EQ(0, nu_edu_dma(&self->edu, start, XFER_LEN, false));
+	ASSERT_EQ(0, nu_edu_dma(&self->edu, dst->pa + 0x7000, XFER_LEN, true));
 	ASSERT_EQ(0, memcmp(expect, dst->va + 0x7000, XFER_LEN));
 }
 
 int main(int argc, char **argv)
 {
-	if (argc < 2) {
-		fprintf(stderr, "usage: %s BDF\n", argv[0]);
+	if (!nu_take_args(&argc, argv, 1, &bdf, "BDF"))
 		return KSFT_FAIL;
-	}
-	bdf = argv[--argc];
 	return test_harness_run(argc, argv);
 }

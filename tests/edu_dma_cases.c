@@ -22,34 +22,12 @@
 
 #include <linux/capability.h>
 
+#include "test_util.h"
 #include "kselftest_harness.h"
 
 #define HUGEPAGES	"/proc/sys/vm/nr_hugepages"
 
 static const char *prog;
-
-static bool write_file(const char *path, const char *val)
-{
-	FILE *f = fopen(path, "w");
-	bool ok;
-
-	if (!f)
-		return false;
-	ok = fputs(val, f) >= 0;
-	return fclose(f) == 0 && ok;
-}
-
-static bool read_file(const char *path, char *buf, size_t len)
-{
-	FILE *f = fopen(path, "r");
-	bool ok;
-
-	if (!f)
-		return false;
-	ok = fgets(buf, (int)len, f);
-	fclose(f);
-	return ok;
-}
 
 /*
  * Run PROGRAM with up to two arguments (NULL: fewer), optionally without
@@ -172,12 +150,12 @@ TEST_F(edu_dma, unbound_device_says_how_to_bind)
 	int rc;
 
 	snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s/driver/unbind", bdf);
-	ASSERT_TRUE(write_file(path, bdf)) TH_LOG("unbinding %s: %s", bdf, strerror(errno));
+	ASSERT_TRUE(nu_write_file(path, bdf)) TH_LOG("unbinding %s: %s", bdf, strerror(errno));
 	rc = run_shown(bdf, NULL, false, self->out, sizeof(self->out));
 	EXPECT_TRUE(rc > 0 && rc < 126) TH_LOG("exit status %d", rc);
 	EXPECT_NE(NULL, strstr(self->out, "is not bound to vfio-pci"));
 	/* driver_override still says vfio-pci */
-	EXPECT_TRUE(write_file("/sys/bus/pci/drivers_probe", bdf))
+	EXPECT_TRUE(nu_write_file("/sys/bus/pci/drivers_probe", bdf))
 		TH_LOG("rebinding %s: %s", bdf, strerror(errno));
 }
 
@@ -196,12 +174,12 @@ TEST_F(edu_dma, no_hugepages_falls_back_to_4k)
 	char old[32] = "";
 	int rc;
 
-	ASSERT_TRUE(read_file(HUGEPAGES, old, sizeof(old)));
-	ASSERT_TRUE(write_file(HUGEPAGES, "0")) TH_LOG("%s: %s", HUGEPAGES, strerror(errno));
+	ASSERT_TRUE(nu_read_line(HUGEPAGES, old, sizeof(old)));
+	ASSERT_TRUE(nu_write_file(HUGEPAGES, "0")) TH_LOG("%s: %s", HUGEPAGES, strerror(errno));
 	rc = run_shown("--tap", bdf, false, self->out, sizeof(self->out));
 	EXPECT_EQ(0, rc);
 	EXPECT_NE(NULL, strstr(self->out, "note: no 2 MiB hugepage"));
-	EXPECT_TRUE(write_file(HUGEPAGES, old)) TH_LOG("restoring %s", HUGEPAGES);
+	EXPECT_TRUE(nu_write_file(HUGEPAGES, old)) TH_LOG("restoring %s", HUGEPAGES);
 }
 
 int main(int argc, char **argv)

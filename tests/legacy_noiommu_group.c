@@ -26,6 +26,7 @@
 
 #include <linux/vfio.h>
 
+#include "test_util.h"
 #include "kselftest_harness.h"
 
 #define EDU_VENDOR	0x1234u
@@ -39,23 +40,6 @@
 static char bdf[NAME_MAX + 1];
 static char group_nr[NAME_MAX + 1];
 static char group_path[PATH_MAX];	/* /dev/vfio/noiommu-N */
-
-static int read_sysfs(const char *path, char *buf, size_t len)
-{
-	ssize_t n;
-	int fd;
-
-	fd = open(path, O_RDONLY);
-	if (fd < 0)
-		return -1;
-	n = read(fd, buf, len - 1);
-	close(fd);
-	if (n < 0)
-		return -1;
-	buf[n] = '\0';
-	buf[strcspn(buf, "\n")] = '\0';
-	return 0;
-}
 
 /* Basename of the symlink /sys/bus/pci/devices/BDF/NAME, or "" */
 static void link_name(const char *bdf, const char *name, char *out, size_t len)
@@ -79,11 +63,11 @@ static bool is_edu_on_vfio(const char *bdf)
 	unsigned long vendor, device;
 
 	snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s/vendor", bdf);
-	if (read_sysfs(path, val, sizeof(val)))
+	if (!nu_read_line(path, val, sizeof(val)))
 		return false;
 	vendor = strtoul(val, NULL, 0);
 	snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s/device", bdf);
-	if (read_sysfs(path, val, sizeof(val)))
+	if (!nu_read_line(path, val, sizeof(val)))
 		return false;
 	device = strtoul(val, NULL, 0);
 	link_name(bdf, "driver", drv, sizeof(drv));
@@ -128,24 +112,6 @@ static bool pwrite_u32(int fd, off_t off, uint32_t val)
 	return pwrite(fd, &val, sizeof(val), off) == sizeof(val);
 }
 
-/* /dev/vfio/devices/noiommu-vfioN of @bdf, or "" without the cdev */
-static void noiommu_cdev(const char *bdf, char *out, size_t len)
-{
-	char dir[PATH_MAX];
-	struct dirent *e;
-	DIR *d;
-
-	out[0] = 0;
-	snprintf(dir, sizeof(dir), "/sys/bus/pci/devices/%s/vfio-dev", bdf);
-	d = opendir(dir);
-	if (!d)
-		return;
-	while ((e = readdir(d)))
-		if (!strncmp(e->d_name, "noiommu-vfio", 12))
-			snprintf(out, len, "/dev/vfio/devices/%s", e->d_name);
-	closedir(d);
-}
-
 static int bind_cdev(int cdev, int iommufd)
 {
 	struct vfio_device_bind_iommufd bind = {
@@ -162,8 +128,8 @@ TEST(noiommu_mode_is_on)
 {
 	char val[64];
 
-	ASSERT_EQ(0, read_sysfs("/sys/module/vfio/parameters/enable_unsafe_noiommu_mode",
-				val, sizeof(val)));
+	ASSERT_TRUE(nu_read_line("/sys/module/vfio/parameters/enable_unsafe_noiommu_mode",
+				 val, sizeof(val)));
 	EXPECT_STREQ("Y", val);
 }
 
@@ -179,7 +145,7 @@ TEST(group_is_a_noiommu_group)
 
 	ASSERT_NE(0, group_nr[0]) TH_LOG("%s has no iommu_group", bdf);
 	snprintf(path, sizeof(path), "/sys/kernel/iommu_groups/%s/name", group_nr);
-	ASSERT_EQ(0, read_sysfs(path, val, sizeof(val)));
+	ASSERT_TRUE(nu_read_line(path, val, sizeof(val)));
 	EXPECT_STREQ("vfio-noiommu", val);
 	EXPECT_EQ(0, access(group_path, F_OK)) TH_LOG("%s: %s", group_path, strerror(errno));
 }
@@ -323,15 +289,18 @@ TEST_F(device, bar0_mmap)
 
 FIXTURE(compat) {
 	int iommufd;
-	char cdev_path[PATH_MAX];
+	char cdev_path[PATH_MAX];	/* /dev/vfio/devices/noiommu-vfioN */
 };
 
 FIXTURE_SETUP(compat)
 {
+	char name[NAME_MAX + 1];
+
 	self->iommufd = open("/dev/iommu", O_RDWR);
 	ASSERT_LE(0, self->iommufd) TH_LOG("/dev/iommu: %s", strerror(errno));
-	noiommu_cdev(bdf, self->cdev_path, sizeof(self->cdev_path));
-	ASSERT_NE(0, self->cdev_path[0]) TH_LOG("%s has no noiommu-vfioN cdev", bdf);
+	nu_vfio_dev_entry(bdf, "noiommu-vfio", name, sizeof(name));
+	ASSERT_NE(0, name[0]) TH_LOG("%s has no noiommu-vfioN cdev", bdf);
+	snprintf(self->cdev_path, sizeof(self->cdev_path), "/dev/vfio/devices/%s", name);
 }
 
 FIXTURE_TEARDOWN(compat)

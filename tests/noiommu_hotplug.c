@@ -323,11 +323,11 @@ TEST_F_TIMEOUT(hotplug, holder_ignores_request, 600)
 
 int main(int argc, char **argv)
 {
-	if (argc < 3) {
-		fprintf(stderr, "usage: %s BDF ID\n", argv[0]);
+	const char *arg[2];
+
+	if (!nu_take_args(&argc, argv, 2, arg, "BDF ID"))
 		return KSFT_FAIL;
-	}
-	qemu_id = argv[--argc];
-	bdf = argv[--argc];
+	bdf = arg[0];
+	qemu_id = arg[1];
 	return test_harness_run(argc, argv);
 }

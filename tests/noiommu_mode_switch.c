@@ -12,50 +12,16 @@
  *        switched back on and the device is bound again.
  * Needs a kernel with VFIO_NOIOMMU and VFIO_CDEV_NOIOMMU.
  */
-#define _GNU_SOURCE
-#include <dirent.h>
-#include <errno.h>
-#include <fcntl.h>
-#include <limits.h>
 #include <signal.h>
-#include <stdbool.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
 #include <sys/wait.h>
-#include <time.h>
-#include <unistd.h>
 
+#include "noiommu_util.h"
 #include "kselftest_harness.h"
 
 #define MODE_PARAM	"/sys/module/vfio/parameters/enable_unsafe_noiommu_mode"
 #define SWITCH_SECONDS	5
 
 static const char *bdf;
-
-static bool write_file(const char *path, const char *val)
-{
-	int fd = open(path, O_WRONLY);
-	bool ok;
-
-	if (fd < 0)
-		return false;
-	ok = write(fd, val, strlen(val)) == (ssize_t)strlen(val);
-	return !close(fd) && ok;
-}
-
-static bool read_file(const char *path, char *buf, size_t len)
-{
-	FILE *f = fopen(path, "r");
-	bool ok;
-
-	if (!f)
-		return false;
-	ok = fgets(buf, (int)len, f);
-	fclose(f);
-	buf[strcspn(buf, "\n")] = '\0';
-	return ok;
-}
 
 static bool bound(void)
 {
@@ -72,27 +38,9 @@ static void unbind_and_probe(void)
 	snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s/driver/unbind",
 		 bdf);
 	if (bound())
-		write_file(path, bdf);
+		nu_write_file(path, bdf);
 	/* Fails (EINVAL) while the mode is off: there is no IOMMU */
-	write_file("/sys/bus/pci/drivers_probe", bdf);
-}
-
-/* The one entry of the device's vfio-dev directory, "" if there is none */
-static void cdev_name(char *name, size_t len)
-{
-	char path[PATH_MAX];
-	struct dirent *e;
-	DIR *dir;
-
-	name[0] = '\0';
-	snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s/vfio-dev", bdf);
-	dir = opendir(path);
-	if (!dir)
-		return;
-	while ((e = readdir(dir)))
-		if (e->d_name[0] != '.')
-			snprintf(name, len, "%s", e->d_name);
-	closedir(dir);
+	nu_write_file("/sys/bus/pci/drivers_probe", bdf);
 }
 
 /* The name of the device's iommu_group ("vfio-noiommu" for a fake one) */
@@ -103,7 +51,7 @@ static void group_name(char *name, size_t len)
 	name[0] = '\0';
 	snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s/iommu_group/name",
 		 bdf);
-	read_file(path, name, len);
+	nu_read_line(path, name, len);
 }
 
 struct state {
@@ -131,8 +79,8 @@ static pid_t start_switching(void)
 	if (pid)
 		return pid;
 	for (;;) {
-		write_file(MODE_PARAM, "N");
-		write_file(MODE_PARAM, "Y");
+		nu_write_file(MODE_PARAM, "N");
+		nu_write_file(MODE_PARAM, "Y");
 	}
 }
 
@@ -146,7 +94,7 @@ TEST(probe_while_switching_mode)
 	int status;
 
 	ASSERT_TRUE(bound());
-	cdev_name(st.cdev, sizeof(st.cdev));
+	nu_vfio_dev_entry(bdf, "", st.cdev, sizeof(st.cdev));
 	group_name(st.group, sizeof(st.group));
 	ASSERT_TRUE(consistent(&st)) {
 		TH_LOG("%s before the test: cdev '%s', group '%s'", bdf,
@@ -162,7 +110,7 @@ TEST(probe_while_switching_mode)
 		if (!bound()) {
 			refused++;
 		} else {
-			cdev_name(st.cdev, sizeof(st.cdev));
+			nu_vfio_dev_entry(bdf, "", st.cdev, sizeof(st.cdev));
 			group_name(st.group, sizeof(st.group));
 			if (!consistent(&st)) {
 				half = true;
@@ -176,9 +124,9 @@ TEST(probe_while_switching_mode)
 	waitpid(switcher, &status, 0);
 
 	/* Leave the mode on and the device bound, as it was */
-	ASSERT_TRUE(write_file(MODE_PARAM, "Y"));
+	ASSERT_TRUE(nu_write_file(MODE_PARAM, "Y"));
 	if (!bound())
-		write_file("/sys/bus/pci/drivers_probe", bdf);
+		nu_write_file("/sys/bus/pci/drivers_probe", bdf);
 
 	TH_LOG("%lu probes: %lu bound in the mode, %lu refused", cycles,
 	       in_mode, refused);
@@ -194,10 +142,7 @@ TEST(probe_while_switching_mode)
 
 int main(int argc, char **argv)
 {
-	if (argc < 2) {
-		fprintf(stderr, "usage: %s BDF\n", argv[0]);
+	if (!nu_take_args(&argc, argv, 1, &bdf, "BDF"))
 		return KSFT_FAIL;
-	}
-	bdf = argv[--argc];
 	return test_harness_run(argc, argv);
 }

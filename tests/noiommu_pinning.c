@@ -177,10 +177,7 @@ TEST_F_TIMEOUT(pinning, compaction_leaves_pinned_in_place, 300)
 
 int main(int argc, char **argv)
 {
-	if (argc < 2) {
-		fprintf(stderr, "usage: %s BDF\n", argv[0]);
+	if (!nu_take_args(&argc, argv, 1, &bdf, "BDF"))
 		return KSFT_FAIL;
-	}
-	bdf = argv[--argc];
 	return test_harness_run(argc, argv);
 }

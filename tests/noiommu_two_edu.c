@@ -97,11 +97,7 @@ TEST_F_TIMEOUT(two_edu, dma_by_one_read_by_the_other, 120)
 
 int main(int argc, char **argv)
 {
-	if (argc < 3) {
-		fprintf(stderr, "usage: %s BDF1 BDF2\n", argv[0]);
+	if (!nu_take_args(&argc, argv, 2, bdfs, "BDF1 BDF2"))
 		return KSFT_FAIL;
-	}
-	bdfs[1] = argv[--argc];
-	bdfs[0] = argv[--argc];
 	return test_harness_run(argc, argv);
 }

@@ -1,10 +1,12 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 /*
- * Helpers shared by the project's noiommu cdev tests (tests/noiommu_*.c):
- * find, open and bind the noiommu-vfioN cdev of an edu device, IOAS and
- * attach calls, GET_PA, /proc/self/pagemap, pinned-page accounting, and the
- * edu DMA engine driven by polling (QEMU's edu device, see
- * tools/testing/selftests/vfio/lib/drivers/edu/registers.h).
+ * Helpers shared by the project's noiommu cdev tests (tests/noiommu_*.c and
+ * tests/dpdk_cdev_sequence.c): open and bind the noiommu-vfioN cdev of an
+ * edu device, IOAS and attach calls, GET_PA, /proc/self/pagemap, pinned-page
+ * accounting, and the edu DMA engine driven by polling (QEMU's edu device,
+ * see tools/testing/selftests/vfio/lib/drivers/edu/registers.h).
+ *
+ * It needs the series' uapi (GET_PA); what does not is in test_util.h.
  *
  * Every helper returns 0 or -errno (or a value), never exits: the tests
  * decide with the kselftest harness what a failure means.
@@ -12,20 +14,13 @@
 #ifndef NOIOMMU_UTIL_H
 #define NOIOMMU_UTIL_H
 
-#define _GNU_SOURCE
-#include <dirent.h>
-#include <errno.h>
-#include <fcntl.h>
-#include <limits.h>
-#include <stdbool.h>
+#include "test_util.h"
+
 #include <stdint.h>
-#include <stdio.h>
 #include <stdlib.h>
-#include <string.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <time.h>
-#include <unistd.h>
 
 #include <linux/iommufd.h>
 #include <linux/pci_regs.h>
@@ -41,43 +36,6 @@
 #define  NU_EDU_DMA_START	0x1	/* reads as 1 while busy */
 #define  NU_EDU_DMA_TO_RAM	0x2	/* else RAM to the device buffer */
 #define NU_EDU_BUF		0x40000	/* the device's 4 KiB DMA buffer */
-
-static inline bool nu_write_file(const char *path, const char *val)
-{
-	int fd = open(path, O_WRONLY);
-	bool ok;
-
-	if (fd < 0)
-		return false;
-	ok = write(fd, val, strlen(val)) == (ssize_t)strlen(val);
-	return !close(fd) && ok;
-}
-
-static inline bool nu_dev_exists(const char *bdf)
-{
-	char path[PATH_MAX];
-
-	snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s", bdf);
-	return !access(path, F_OK);
-}
-
-/* The device's noiommu-vfioN cdev name in name[], or "" */
-static inline void nu_cdev_name(const char *bdf, char *name, size_t len)
-{
-	char path[PATH_MAX];
-	struct dirent *e;
-	DIR *dir;
-
-	name[0] = '\0';
-	snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s/vfio-dev", bdf);
-	dir = opendir(path);
-	if (!dir)
-		return;
-	while ((e = readdir(dir)))
-		if (!strncmp(e->d_name, "noiommu-vfio", 12))
-			snprintf(name, len, "%s", e->d_name);
-	closedir(dir);
-}
 
 /* Bind the device to vfio-pci (it has no driver, e.g. after a hotplug) */
 static inline bool nu_bind_vfio_pci(const char *bdf)
