@@ -128,6 +128,28 @@ configure_failed() {
 	tail -5 "$1" | sed "s/^/$PROG:        /"
 }
 
+# row_configured NAME T0 LOG CONFIG EXPECTED COMMAND...: run the configure
+# COMMAND, then check CONFIG against EXPECTED ("SYM=VALUE ..."). On either
+# failure, say why, record the row NAME (started at T0) as FAIL, return 1.
+row_configured() {
+	local name=$1 t0=$2 log=$3 config=$4 expected=$5
+	shift 5
+	if ! "$@"; then
+		configure_failed "$log"
+		record FAIL $(($(now) - t0)) "$name" "configure failed"
+		return 1
+	fi
+	config_as_expected "$config" "$expected" && return 0
+	record FAIL $(($(now) - t0)) "$name" "config not as intended"
+	return 1
+}
+
+# header FILE KEY: the values of the "# KEY: ..." lines of a matrix row
+# file, joined by spaces.
+header() {
+	sed -nE "s/^# $2: *//p" "$1" | paste -sd' ' -
+}
+
 # config_as_expected CONFIG "SYM=VALUE ...": CONFIG has every expected
 # setting and Kconfig did not warn ($KCONFIG_WARNINGS); else says why, false.
 config_as_expected() {

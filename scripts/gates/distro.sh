@@ -142,22 +142,15 @@ modpost_check() {
 
 distro_row() {
 	local row=$1 rname expected name t0 log notes=()
-	rname=$(sed -nE 's/^# row: *//p' "$row" | head -1)
-	expected=$(sed -nE 's/^# expect: *//p' "$row" | paste -sd' ' -)
+	rname=$(header "$row" row)
+	expected=$(header "$row" expect)
 	name="matrix x86_64: ${rname:-$(basename "$row")}"
 	t0=$(now)
 	log=$SC_LOGS/matrix-$(basename "$row" .config).log
 	: >"$log"
 	debian_inputs
-	if ! configure_row "$row" "$log"; then
-		configure_failed "$log"
-		record FAIL $(($(now) - t0)) "$name" "configure failed"
-		return
-	fi
-	if ! config_as_expected "$OUT/.config" "$expected"; then
-		record FAIL $(($(now) - t0)) "$name" "config not as intended"
-		return
-	fi
+	row_configured "$name" "$t0" "$log" "$OUT/.config" "$expected" \
+		configure_row "$row" "$log" || return 0
 	if ! kmake "$KEY" W=1 "${DIRS[@]/%//}" >>"$log" 2>&1; then
 		detail "build failed (W=1 ${DIRS[*]}):"
 		detail_grep 'error:|ERROR:|Error [0-9]' "$log" 15

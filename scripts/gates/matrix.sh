@@ -11,12 +11,6 @@ set -euo pipefail
 # shellcheck source=scripts/gates/common.sh
 . "$(dirname "$0")/common.sh"
 
-# header FILE KEY: the values of the "# KEY: ..." lines of a row file,
-# joined by spaces.
-header() {
-	sed -nE "s/^# $2: *//p" "$1" | paste -sd' ' -
-}
-
 # SCOPE_RE: the warnings that count in a whole-kernel build: those of the
 # series' build directories, of the headers it touches, and modpost's.
 scope_re() {
@@ -78,15 +72,8 @@ matrix_row() {
 	out=$(out_dir "$arch")
 	log=$SC_LOGS/matrix-$(basename "$row" .config).log
 	: >"$log"
-	if ! configure "$arch" "$log" "$MATRIX_FRAG" "$row"; then
-		configure_failed "$log"
-		record FAIL $(($(now) - t0)) "$name" "configure failed"
-		return
-	fi
-	if ! config_as_expected "$out/.config" "$expected"; then
-		record FAIL $(($(now) - t0)) "$name" "config not as intended"
-		return
-	fi
+	row_configured "$name" "$t0" "$log" "$out/.config" "$expected" \
+		configure "$arch" "$log" "$MATRIX_FRAG" "$row" || return 0
 	drop=$(dropped "$row" "$expected")
 	[ -z "$drop" ] || notes+=("olddefconfig dropped $drop as expected")
 	if ! build_row "$arch" "$out" "$log"; then
