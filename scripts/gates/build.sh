@@ -126,7 +126,32 @@ selftest_rows() {
 	done
 }
 
-# patch_row N PATCH: apply, configure, build; one row. Status 2: the patch
+# config_touched FILES...: does any file change what configure_vm makes (a
+# Kconfig file, or a kselftest config fragment that vm_fragments merges)?
+config_touched() {
+	local f
+	for f in "$@"; do
+		case $f in
+		*Kconfig* | tools/testing/selftests/iommu/config | tools/testing/selftests/vfio/config) return 0 ;;
+		esac
+	done
+	return 1
+}
+
+# kernel_touched FILES...: does any file take part in a kernel build (not
+# Documentation/, tools/, MAINTAINERS or a dotfile such as .mailmap, unless
+# it is a config input)?
+kernel_touched() {
+	local f
+	config_touched "$@" && return 0
+	for f in "$@"; do
+		case $f in Documentation/* | tools/* | MAINTAINERS | .*) ;; *) return 0 ;; esac
+	done
+	return 1
+}
+
+# patch_row N PATCH: apply, configure (if it changes a config input), build
+# (if it changes a kernel file); one row. Status 2: the patch
 # does not apply.
 patch_row() {
 	local n=$1 p=$2 t0 log name subject files=() dirs=() bad=0 notes=() skipped
@@ -144,23 +169,30 @@ patch_row() {
 		return 2
 	fi
 	mapfile -t files < <(g diff-tree --no-commit-id --name-only -r HEAD)
-	if ! configure_vm "$log"; then
+	if ! kernel_touched "${files[@]}"; then
+		# The kernel is the previous patch's, whose build passed.
+		notes+=("no kernel file changed, kernel build not repeated")
+	elif config_touched "${files[@]}" && ! configure_vm "$log"; then
 		record FAIL $(($(now) - t0)) "$name" "config"
 		return 0
+	else
+		# Without a config input changed, the .config of the row before
+		# (configured on the base, and again by every patch that changes
+		# an input) stands.
+		mapfile -t dirs < <(build_dirs "${files[@]}")
+		if ! kmake "$BISECT_ARCH" W=1 "${dirs[@]}" >>"$log" 2>&1; then
+			detail "build failed (W=1 ${dirs[*]}):"
+			detail_grep 'error:|Error [0-9]' "$log" 15
+			record FAIL $(($(now) - t0)) "$name" "build failed"
+			return 0
+		fi
+		if new_warnings "$log" "$BASE_WARNINGS"; then
+			bad=1
+			notes+=("$(wc -l <"$log.new") new warning(s)")
+		fi
+		skipped=$(unbuilt "${files[@]}" | paste -sd' ' -)
+		[ -z "$skipped" ] || notes+=("not compiled in this config: $skipped")
 	fi
-	mapfile -t dirs < <(build_dirs "${files[@]}")
-	if ! kmake "$BISECT_ARCH" W=1 "${dirs[@]}" >>"$log" 2>&1; then
-		detail "build failed (W=1 ${dirs[*]}):"
-		detail_grep 'error:|Error [0-9]' "$log" 15
-		record FAIL $(($(now) - t0)) "$name" "build failed"
-		return 0
-	fi
-	if new_warnings "$log" "$BASE_WARNINGS"; then
-		bad=1
-		notes+=("$(wc -l <"$log.new") new warning(s)")
-	fi
-	skipped=$(unbuilt "${files[@]}" | paste -sd' ' -)
-	[ -z "$skipped" ] || notes+=("not compiled in this config: $skipped")
 	selftest_rows "$n" "${files[@]}"
 	if [ "$bad" = 0 ]; then
 		record ok $(($(now) - t0)) "$name" "$(joined "${notes[@]}")"
