@@ -170,15 +170,18 @@ patch_row() {
 	fi
 	mapfile -t files < <(g diff-tree --no-commit-id --name-only -r HEAD)
 	if ! kernel_touched "${files[@]}"; then
-		# The kernel is the previous patch's, whose build passed.
+		# The kernel is the previous patch's, which its row judged.
 		notes+=("no kernel file changed, kernel build not repeated")
-	elif config_touched "${files[@]}" && ! configure_vm "$log"; then
+	elif { config_touched "${files[@]}" || [ "$RECONFIGURE" = 1 ]; } &&
+		! configure_vm "$log"; then
+		RECONFIGURE=1
 		record FAIL $(($(now) - t0)) "$name" "config"
 		return 0
 	else
 		# Without a config input changed, the .config of the row before
 		# (configured on the base, and again by every patch that changes
-		# an input) stands.
+		# an input or follows a failed configure) stands.
+		RECONFIGURE=0
 		mapfile -t dirs < <(build_dirs "${files[@]}")
 		if ! kmake "$BISECT_ARCH" W=1 "${dirs[@]}" >>"$log" 2>&1; then
 			detail "build failed (W=1 ${dirs[*]}):"
@@ -210,6 +213,10 @@ apply_all() {
 	done < <(series_files)
 	: >"$SC_APPLIED"
 }
+
+# RECONFIGURE: 1 after a patch row's configure failed, so that the next
+# patch that builds configures again (its .config may be half made).
+RECONFIGURE=0
 
 phase_patches() {
 	local n=0 p rc
