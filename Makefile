@@ -21,7 +21,7 @@ S := scripts
 export TREE PATCHES_DIR SHARED_DIR MIRROR_DIR SUITES_FILE SUITES CMD VM_TIMEOUT VM_APPEND VERBOSE
 export DPDK DPDK_CDEV DPDK_IO_SECS DPDK_HUGEPAGES DPDK_NICS
 
-.PHONY: help deps base tree export kernel selftests demo initramfs check run shell vm bench dpdk lint series-check clean
+.PHONY: help deps base tree export kernel selftests demo initramfs check run shell vm bench dpdk kci lint series-check clean
 
 help:
 	@echo 'make check [DEBUG=1]  build everything, boot the VM, run the suites, print TAP'
@@ -35,6 +35,9 @@ help:
 	@echo '                      boot the kernel with two e1000 NICs wired to each other, run'
 	@echo '                      dpdk-testpmd on them through vfio-pci no-IOMMU (IOVA as PA):'
 	@echo '                      io forwarding, then an integrity burst; ends "dpdk: PASS|FAIL"'
+	@echo 'make kci              kernel CI'"'"'s way: run_kselftest.sh of an installed kselftest tree'
+	@echo '                      (iommu, vfio) on a kernel from the fragments alone, then on the'
+	@echo '                      vm kernel (build/logs/check-kci-{off,on}.log)'
 	@echo 'make deps             install the Debian packages the harness needs'
 	@echo 'make base             fetch, verify and extract the base kernel source'
 	@echo 'make tree             build/linux master = base + patches/'
@@ -89,6 +92,12 @@ bench:
 
 dpdk:
 	@$(S)/dpdk.sh $(FLAVOR)
+
+# Kernel CI's way (docs/harness.md): run_kselftest.sh of an installed
+# kselftest tree (iommu, vfio) on a kernel from the fragments alone, then on
+# the vm kernel; both must pass.
+kci:
+	@$(S)/check.sh check kci-off; a=$$?; $(S)/check.sh check kci-on; b=$$?; [ $$a -eq 0 ] && [ $$b -eq 0 ]
 
 lint: deps
 	@shellcheck -x $(S)/*.sh $(S)/gates/*.sh .ci/run && shellcheck -s sh vm/init vm/run.sh vm/dpdk.sh && echo 'lint: shellcheck clean'

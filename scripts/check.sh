@@ -5,6 +5,8 @@
 # tested as it is (e.g. TREE=build/dev while developing the series).
 # check: prints each suite's TAP, per-suite totals, step timings, and ends
 # with "N passed, N failed, N skipped"; exit status nonzero on any failure.
+# The kernel-CI flavors (make kci: kci-off, kci-on) run check only, with
+# the suite list vm/suites.<flavor> and no demo.
 set -euo pipefail
 # shellcheck source=scripts/lib.sh
 . "$(dirname "$0")/lib.sh"
@@ -12,6 +14,11 @@ set -euo pipefail
 mode=${1:-check}
 flavor=${2:-vm}
 flavor_check "$flavor"
+if is_kci "$flavor"; then
+	[ "$mode" = check ] || die "the $flavor flavor only runs make kci (check), not $mode"
+	SUITES_FILE=$REPO/vm/suites.$flavor
+	export SUITES_FILE
+fi
 S=$REPO/scripts
 timings=()
 
@@ -72,7 +79,7 @@ main() {
 	fi
 	step kernel "$S/kernel.sh" "$flavor"
 	step selftests "$S/selftests.sh" "$flavor"
-	step demo "$S/demo.sh" "$flavor"
+	is_kci "$flavor" || step demo "$S/demo.sh" "$flavor"
 	step initramfs "$S/initramfs.sh" "$flavor"
 	step vm "$S/vm.sh" "$flavor" "$mode" || vmrc=$?
 	timings+=("total $(($(now) - t0))s")

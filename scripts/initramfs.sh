@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Build the guest initramfs for a flavor (vm | debug): Debian's static
 # busybox, vm/init as /init, vm/suites, vm/run.sh, make vm's CMD, the test programs of
-# build/selftests-<flavor> under /tests and build/demo/ (if any) under /demo.
+# build/selftests-<flavor> under /tests and build/demo/ (if any) under /demo;
+# for kci-off and kci-on, the kselftest install tree as /tests/kselftest and
+# a /usr/bin/timeout that kselftest's runner can call, and no demo.
 # Uses the kernel's own usr/gen_init_cpio (so /dev/console exists without
 # root). Rebuilt every time (it takes a second); written to a temp file and
 # renamed. Output: build/initramfs-<flavor>.cpio
@@ -18,22 +20,37 @@ BUSYBOX=${BUSYBOX:-/bin/busybox}
 GEN=$kout/usr/gen_init_cpio
 
 tmp=
-cleanup() { [ -z "$tmp" ] || rm -f "$tmp" "$tmp.list" "$tmp.cmd"; }
+cleanup() { [ -z "$tmp" ] || rm -f "$tmp" "$tmp.list" "$tmp.cmd" "$tmp.timeout"; }
 trap cleanup EXIT
 
-# add_tree HOSTDIR GUESTDIR: directories and executable files below HOSTDIR.
+# add_tree HOSTDIR GUESTDIR [all]: directories and executable files below
+# HOSTDIR (with "all": every file, with its mode; a kselftest install tree
+# has data files and scripts that are sourced).
 add_tree() {
-	local src=$1 dst=$2 p
+	local src=$1 dst=$2 p mode perm=(-perm -u+x)
+	[ "${3:-}" != all ] || perm=()
 	printf 'dir %s 0755 0 0\n' "$dst"
 	while IFS= read -r -d '' p; do
 		p=${p#"$src"/}
 		if [ -d "$src/$p" ]; then
 			printf 'dir %s/%s 0755 0 0\n' "$dst" "$p"
 		else
-			printf 'file %s/%s %s/%s 0755 0 0\n' "$dst" "$p" "$src" "$p"
+			mode=$(stat -c %a "$src/$p")
+			printf 'file %s/%s %s/%s %s 0 0\n' "$dst" "$p" "$src" "$p" "$mode"
 		fi
-	done < <(find "$src" -mindepth 1 \( -type d -o \( -type f -perm -u+x \) \) \
+	done < <(find "$src" -mindepth 1 \( -type d -o \( -type f "${perm[@]}" \) \) \
 		-not -path '*/libvfio*' -print0 | sort -z)
+}
+
+# kselftest's runner calls /usr/bin/timeout --foreground (coreutils), which
+# busybox's timeout does not take: a wrapper that drops it.
+timeout_wrapper() {
+	cat <<'EOF'
+#!/bin/sh
+# coreutils-style timeout for kselftest/runner.sh
+[ "$1" != --foreground ] || shift
+exec /bin/busybox timeout "$@"
+EOF
 }
 
 file_list() {
@@ -46,12 +63,20 @@ file_list() {
 	printf 'file /bin/busybox %s 0755 0 0\n' "$BUSYBOX"
 	for a in $("$BUSYBOX" --list-full); do
 		[ "$a" != bin/busybox ] || continue
+		! is_kci "$flavor" || [ "$a" != usr/bin/timeout ] || continue
 		printf 'slink /%s /bin/busybox 0777 0 0\n' "$a"
 	done
 	printf 'file /init %s/vm/init 0755 0 0\n' "$REPO"
 	printf 'file /etc/harness/suites %s 0644 0 0\n' "$SUITES_FILE"
 	printf 'file /harness/run.sh %s/vm/run.sh 0755 0 0\n' "$REPO"
 	printf 'file /etc/harness/cmd %s 0644 0 0\n' "$tmp.cmd"
+	if is_kci "$flavor"; then
+		timeout_wrapper >"$tmp.timeout"
+		printf 'file /usr/bin/timeout %s 0755 0 0\n' "$tmp.timeout"
+		printf 'dir /tests 0755 0 0\n'
+		add_tree "$tests/kselftest" /tests/kselftest all
+		return
+	fi
 	add_tree "$tests" /tests
 	if [ -d "$BUILD/demo" ]; then
 		add_tree "$BUILD/demo" /demo
@@ -69,7 +94,7 @@ main() {
 	file_list >"$tmp.list"
 	"$GEN" "$tmp.list" >"$tmp" || die "gen_init_cpio failed"
 	mv -f "$tmp" "$out"
-	rm -f "$tmp.list" "$tmp.cmd"
+	rm -f "$tmp.list" "$tmp.cmd" "$tmp.timeout"
 	tmp=
 	say "initramfs ready: $out ($(du -h "$out" | cut -f1))"
 }

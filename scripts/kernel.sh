@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
-# Configure and build the guest kernel for a flavor (vm | debug) out of tree:
+# Configure and build the guest kernel for a flavor (vm | debug | kci-off;
+# kci-on boots vm's) out of tree:
 #   O=build/kernel-<flavor>: tinyconfig + the tree's kselftest fragments
-#   (iommu, vfio) + configs/vm.config [+ debug.config] (vm_fragments)
+#   (iommu, vfio) + configs/vm.config [+ debug.config], or for kci-off the
+#   fragments + configs/kci-off.config (vm_fragments)
 #   merged with scripts/kconfig/merge_config.sh, then olddefconfig; every
 #   setting of the fragments is checked afterwards (a symbol the tree's
 #   Kconfig does not define, e.g. VFIO_CDEV_NOIOMMU on the base, is skipped).
@@ -13,6 +15,7 @@ set -euo pipefail
 
 flavor=${1:-vm}
 flavor_check "$flavor"
+flavor=$(kernel_flavor "$flavor")
 out=$(kernel_out "$flavor")
 log=$LOGS/kernel-$flavor$(tree_suffix).log
 mapfile -t frags < <(vm_fragments "$TREE" "$flavor")

@@ -51,13 +51,31 @@ die() {
 # (scripts/selftests.sh) are multiplied by it.
 DEBUG_TIMEOUT_SCALE=4
 
-# flavor_check NAME: only "vm" (default) and "debug" exist.
+# flavor_check NAME: the flavors are
+#   vm       the harness's kernel: the tree's kselftest fragments + configs/vm.config
+#   debug    vm + configs/debug.config (KASAN, lockdep, kmemleak, ...)
+#   kci-off  what kernel CI builds: the kselftest fragments alone on a minimal
+#            bootable base (configs/kci-off.config); no-IOMMU VFIO is off
+#   kci-on   kernel CI's way of running the selftests (an installed kselftest
+#            tree, run_kselftest.sh) on the vm kernel, where it is on
 flavor_check() {
 	case $1 in
-	vm | debug) ;;
-	*) die "unknown kernel flavor '$1' (use vm or debug)" ;;
+	vm | debug | kci-off | kci-on) ;;
+	*) die "unknown kernel flavor '$1' (use vm, debug, kci-off or kci-on)" ;;
 	esac
 }
+
+# kernel_flavor FLAVOR: the flavor whose kernel FLAVOR boots (kci-on: vm's).
+kernel_flavor() {
+	case $1 in
+	kci-on) printf 'vm' ;;
+	*) printf '%s' "$1" ;;
+	esac
+}
+
+# is_kci FLAVOR: is it one of the kernel-CI flavors (an installed kselftest
+# tree instead of the harness's suites)?
+is_kci() { case $1 in kci-*) return 0 ;; *) return 1 ;; esac; }
 
 # Suffix that keeps output of a TREE= override apart from build/linux's.
 tree_suffix() {
@@ -69,8 +87,14 @@ tree_suffix() {
 }
 
 # Output locations for a flavor (vm or debug).
-kernel_out() { printf '%s/kernel-%s%s' "$BUILD" "$1" "$(tree_suffix)"; }
-selftests_out() { printf '%s/selftests-%s%s' "$BUILD" "$1" "$(tree_suffix)"; }
+kernel_out() { printf '%s/kernel-%s%s' "$BUILD" "$(kernel_flavor "$1")" "$(tree_suffix)"; }
+# The kernel-CI flavors share one kselftest tree (uapi headers do not
+# depend on the config), so make kci builds it once.
+selftests_out() {
+	local f=$1
+	! is_kci "$f" || f=kci
+	printf '%s/selftests-%s%s' "$BUILD" "$f" "$(tree_suffix)"
+}
 initramfs_out() { printf '%s/initramfs-%s%s.cpio' "$BUILD" "$1" "$(tree_suffix)"; }
 
 # now: seconds since the epoch, for step timings.
@@ -211,15 +235,18 @@ fetch_deb() {
 # vm_fragments TREE [FLAVOR]: the config fragments of the guest kernel, in
 # merge order: the kernel tree's own kselftest fragments of the selftests
 # the guest runs (tools/testing/selftests/{iommu,vfio}/config, where they
-# exist), then configs/vm.config, then configs/FLAVOR.config (debug).
+# exist), then configs/vm.config, then configs/FLAVOR.config (debug). For
+# kci-off: the fragments, then configs/kci-off.config (what kernel CI's base
+# config gives, nothing of the series).
 vm_fragments() {
-	local t
+	local t flavor
+	flavor=$(kernel_flavor "${2:-vm}")
 	for t in iommu vfio; do
 		[ ! -f "$1/tools/testing/selftests/$t/config" ] ||
 			printf '%s\n' "$1/tools/testing/selftests/$t/config"
 	done
-	printf '%s\n' "$REPO/configs/vm.config"
-	[ "${2:-vm}" = vm ] || printf '%s\n' "$REPO/configs/$2.config"
+	[ "$flavor" = kci-off ] || printf '%s\n' "$REPO/configs/vm.config"
+	[ "$flavor" = vm ] || printf '%s\n' "$REPO/configs/$flavor.config"
 }
 
 # fragment_settings FRAGMENT...: "SYM=VALUE" for every setting of the

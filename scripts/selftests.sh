@@ -5,7 +5,10 @@
 #     the kernel's own kselftest Makefiles (OUTPUT= under build/);
 #   - the project's own tests (tests/*.c, one program each, built against
 #     the tree's kselftest.h).
-# Output: build/selftests-<flavor>/{iommu,vfio,project}/
+# For the kernel-CI flavors (kci-off, kci-on) instead: what kernel CI runs,
+# `make -C tools/testing/selftests TARGETS="iommu vfio" install`, into
+# build/selftests-<flavor>/kselftest/ (run_kselftest.sh and the programs).
+# Output: build/selftests-<flavor>/{iommu,vfio,project}/ or .../kselftest/
 # Log: build/logs/selftests-<flavor>.log
 set -euo pipefail
 # shellcheck source=scripts/lib.sh
@@ -77,6 +80,21 @@ build_bench() {
 		"$REPO/bench/noiommu_bench.c" >>"$log" 2>&1
 }
 
+# The kselftest install tree of TARGETS, as kernel CI makes it (its build
+# objects in a directory of their own, not in the kernel tree, where make
+# keeps them up to date), installed into a temporary directory that then
+# replaces the old tree.
+build_kselftest_install() {
+	local tmp=$out/kselftest.tmp
+	rm -rf "$tmp"
+	make -C "$SELFTESTS" O="$out/kselftest.build" TARGETS="${TARGETS[*]}" \
+		KHDR_INCLUDES="-isystem $kout/usr/include" LDFLAGS="-static -pthread" \
+		INSTALL_PATH="$tmp" -j"$NPROC" install >>"$log" 2>&1 || return 1
+	[ -x "$tmp/run_kselftest.sh" ] || return 1
+	rm -rf "$out/kselftest"
+	mv "$tmp" "$out/kselftest"
+}
+
 main() {
 	require_tree
 	[ -d "$kout/usr/include/linux" ] ||
@@ -85,6 +103,15 @@ main() {
 	t0=$(now)
 	mkdir -p "$out" "$LOGS"
 	: >"$log"
+	if is_kci "$flavor"; then
+		say "installing kselftests (${TARGETS[*]}) for $flavor into $out/kselftest (log: $log)"
+		build_kselftest_install || {
+			tail -30 "$log" >&2
+			die "make -C tools/testing/selftests install failed for ${TARGETS[*]} (log: $log)"
+		}
+		say "kselftest tree ready ($(($(now) - t0))s)"
+		return
+	fi
 	say "building selftests (${TARGETS[*]} ${OPTIONAL_TARGETS[*]-}) and tests/ for $flavor into $out (log: $log)"
 	for t in "${TARGETS[@]}"; do
 		build_kselftest "$t" && continue
