@@ -10,8 +10,9 @@
 #   CMD='...'     make vm: the command the guest runs (sh -c, in /tests)
 #   VM_TIMEOUT    host-side guest timeout in seconds; VERBOSE=1 shows the
 #                 whole serial console; VM_APPEND extra kernel parameters
-#   DPDK=prefix   make dpdk: a DPDK built and installed there (default Debian's);
-#                 DPDK_CDEV=1 hides /dev/vfio/vfio in the guest (the cdev path);
+#   DPDK=prefix   make dpdk: one run of a DPDK built and installed there (default:
+#                 Debian's and the DPDK snapshot's, built, on both paths: docs/dpdk.md);
+#                 DPDK_CDEV=1 (with DPDK=) hides /dev/vfio/vfio in the guest (the cdev path);
 #                 DPDK_IO_SECS, DPDK_HUGEPAGES, DPDK_NICS: see scripts/dpdk.sh
 
 SHELL := /bin/bash
@@ -32,9 +33,11 @@ help:
 	@echo "make check SUITES='noiommu_cdev vfio_*'  only the suites of vm/suites that match"
 	@echo 'make bench            boot the kernel and print the GET_PA benchmark table (bench/)'
 	@echo 'make dpdk [DPDK=prefix] [DPDK_CDEV=1]'
-	@echo '                      boot the kernel with two e1000 NICs wired to each other, run'
-	@echo '                      dpdk-testpmd on them through vfio-pci no-IOMMU (IOVA as PA):'
-	@echo '                      io forwarding, then an integrity burst; ends "dpdk: PASS|FAIL"'
+	@echo '                      build the DPDK snapshot (../shared/dpdk, + clients/dpdk), boot the'
+	@echo '                      kernel with two e1000 NICs wired to each other, run dpdk-testpmd'
+	@echo '                      on them through vfio-pci no-IOMMU (IOVA as PA): legacy group path,'
+	@echo '                      cdev path, GET_PA without CAP_SYS_ADMIN; io forwarding, then an'
+	@echo '                      integrity burst; ends "dpdk: PASS|FAIL"'
 	@echo 'make kci              kernel CI'"'"'s way: run_kselftest.sh of an installed kselftest tree'
 	@echo '                      (iommu, vfio) on a kernel from the fragments alone, then on the'
 	@echo '                      vm kernel (build/logs/check-kci-{off,on}.log)'

@@ -22,6 +22,9 @@ PACKAGES=(
 	# make dpdk: dpdk-testpmd (in dpdk-dev on Debian 12) and its PMD plugins
 	# for the e1000 NICs and the ring mempool (recommended, not depended on)
 	dpdk-dev librte-net-e1000-23 librte-mempool-ring23
+	# make dpdk: building the DPDK snapshot (../shared/dpdk/README.md) and
+	# our patches on it (scripts/dpdk-build.sh)
+	meson ninja-build python3-pyelftools pkg-config libnuma-dev patch
 )
 
 pkg_install "${PACKAGES[@]}"

@@ -1,24 +1,30 @@
 #!/usr/bin/env bash
 # make dpdk: DPDK's testpmd on two emulated e1000 NICs in no-IOMMU mode.
 #   dpdk.sh [vm|debug]
-# Runs the build steps of make check (deps, base, tree, kernel, selftests,
-# demo, initramfs), then appends a second cpio archive to the initramfs
+# Builds the DPDK snapshot's testpmd (scripts/dpdk-build.sh), runs the build
+# steps of make check (deps, base, tree, kernel, selftests, demo, initramfs),
+# then appends a second cpio archive to the initramfs
 # (build/dpdk/initramfs-<flavor>.cpio; the kernel unpacks both) with
-# dpdk-testpmd, the shared libraries it needs, the three PMD plugins it loads
-# (PCI bus, e1000, ring mempool), vm/dpdk.sh and a suite list that runs it,
-# boots scripts/vm.sh in mode dpdk (two e1000 on one QEMU hub) and judges the
-# log with scripts/results.sh (TAP, guest end, no kernel splat; its
-# "N passed, N failed" also in build/logs/dpdk-<flavor>.summary for CI).
+# Debian's dpdk-testpmd, the shared libraries it needs, the three PMD plugins
+# it loads (PCI bus, e1000, ring mempool), the snapshot's static testpmd and
+# the one built with clients/dpdk's patches, vm/dpdk.sh, its helper
+# (vm/dpdk_helper.c) and a suite list with one suite a run (vm/dpdk.sh:
+# dpdk_legacy, dpdk_getpa, dpdk_cdev, dpdk_nocap_snapshot; with DPDK= one
+# suite, dpdk), boots scripts/vm.sh in mode dpdk (two e1000 on one QEMU
+# hub) and judges the log with scripts/results.sh (TAP, guest end, no kernel
+# splat; its "N passed, N failed" also in build/logs/dpdk-<flavor>.summary
+# for CI).
 # Ends with one line "dpdk: PASS" or "dpdk: FAIL: ..."; exit status 0 on
 # PASS. Bad input is one line "dpdk.sh: error: ..." and exit status 1.
 #
 # Variables (make dpdk VAR=value):
-#   DPDK=prefix       a DPDK you built ("meson setup --prefix=..., ninja
-#                     install"): its bin/dpdk-testpmd, its libraries and PMD
-#                     plugins below the prefix, which is /dpdk in the guest
-#                     (LD_LIBRARY_PATH, plugins loaded with -d). Default: Debian's dpdk-dev
-#                     (/usr/bin/dpdk-testpmd, plugins in .../dpdk/pmds-*).
-#   DPDK_CDEV=1       hide /dev/vfio/vfio in the guest (removed before
+#   DPDK=prefix       instead of the default runs, one run of a DPDK you
+#                     built ("meson setup --prefix=..., ninja install"): its
+#                     bin/dpdk-testpmd, its libraries and PMD plugins below
+#                     the prefix, which is /dpdk in the guest
+#                     (LD_LIBRARY_PATH, plugins loaded with -d; a static
+#                     testpmd needs none).
+#   DPDK_CDEV=1       with DPDK=: hide /dev/vfio/vfio in the guest (removed before
 #                     testpmd starts), so that a DPDK that knows the device
 #                     cdev takes /dev/vfio/devices/noiommu-vfioN + /dev/iommu
 #                     instead of the legacy group /dev/vfio/noiommu-N.
@@ -36,9 +42,10 @@ S=$REPO/scripts
 OUT=$BUILD/dpdk
 # The PMD plugins testpmd needs for the e1000 NICs (EAL loads every plugin of
 # its plugin directory; the others need libraries the guest does not have).
+STDBUF_LIB=/usr/libexec/coreutils/libstdbuf.so
 PLUGINS_RE='/librte_(bus_pci|net_e1000|mempool_ring)\.so[.0-9]*$'
 
-prefix='' testpmd='' tmp=''
+prefix='' testpmd='' tmp='' snapshot='' getpa=''
 declare -A seen=()
 dirs=() links=() files=()
 cleanup() { [ -z "$tmp" ] || rm -f "$tmp"; }
@@ -49,6 +56,7 @@ find_testpmd() {
 	if [ -z "${DPDK:-}" ]; then
 		testpmd=/usr/bin/dpdk-testpmd
 		[ -x "$testpmd" ] || die "$testpmd not found (Debian package dpdk-dev: make deps)"
+		[ -z "${DPDK_CDEV:-}" ] || die "DPDK_CDEV=$DPDK_CDEV needs DPDK=prefix (without DPDK=, make dpdk runs both paths)"
 		return
 	fi
 	[ -d "$DPDK" ] || die "DPDK=$DPDK: no such directory (give the --prefix of a DPDK install)"
@@ -64,10 +72,18 @@ prefix_libdirs() {
 		-printf '%h\n' | sort -u | paste -sd:
 }
 
-# The PMD plugins of this DPDK that testpmd loads.
+# Does testpmd load DPDK's libraries (and so its PMD plugins) at run time?
+dynamic_dpdk() {
+	# (grep reads all of ldd's output: with -q, ldd could die of SIGPIPE)
+	LD_LIBRARY_PATH=$(prefix_libdirs) ldd "$testpmd" 2>/dev/null | grep 'librte_eal\.so' >/dev/null
+}
+
+# The PMD plugins of this DPDK that testpmd loads (none for a testpmd that
+# has DPDK linked in statically).
 plugins() {
 	local root=/usr/lib
 	[ -z "$prefix" ] || root=$prefix
+	dynamic_dpdk || return 0
 	find "$root" -path '*/dpdk/pmds-*' \( -type f -o -type l \) | { grep -E "$PLUGINS_RE" || true; } | sort
 }
 
@@ -145,18 +161,43 @@ dpdk_list() {
 	local libpath plugs p
 	libpath=$(prefix_libdirs)
 	plugs=$(plugins)
-	[ -n "$plugs" ] || die "${DPDK:+DPDK=$DPDK: }no PMD plugins bus_pci, net_e1000, mempool_ring found (dpdk/pmds-*; Debian: librte-net-e1000-23)"
+	[ -n "$plugs" ] || ! dynamic_dpdk ||
+		die "${DPDK:+DPDK=$DPDK: }no PMD plugins bus_pci, net_e1000, mempool_ring found (dpdk/pmds-*; Debian: librte-net-e1000-23)"
 	add_elf "$testpmd" "$libpath"
 	for p in $plugs; do
 		add_elf "$p" "$libpath"
 	done
+	[ -z "$snapshot" ] || add_elf "$snapshot/bin/dpdk-testpmd" ''
+	[ -z "$getpa" ] || add_elf "$getpa/bin/dpdk-testpmd" ''
+	# vm/dpdk.sh makes testpmd's stdout line buffered with it
+	add_elf "$STDBUF_LIB" ''
 	write_conf "$libpath" "$plugs" >"$OUT/dpdk.conf"
-	printf 'dpdk 300 sh /harness/dpdk.sh\n' >"$OUT/suites"
+	write_suites >"$OUT/suites"
 	printf '%s\n' "${dirs[@]}" | LC_ALL=C sort -u
 	printf '%s\n' "${links[@]}" "${files[@]}"
 	printf 'file /harness/dpdk.sh %s/vm/dpdk.sh 0755 0 0\n' "$REPO"
+	printf 'file /harness/dpdk_helper %s/dpdk_helper 0755 0 0\n' "$OUT"
 	printf 'file /harness/dpdk.conf %s/dpdk.conf 0644 0 0\n' "$OUT"
 	printf 'file /etc/harness/suites %s/suites 0644 0 0\n' "$OUT"
+}
+
+# The suites of the guest: one a run of vm/dpdk.sh, in this order (the cdev
+# runs remove /dev/vfio/vfio).
+write_suites() {
+	if [ -n "${DPDK:-}" ]; then
+		printf 'dpdk 300 sh /harness/dpdk.sh custom\n'
+		return
+	fi
+	printf 'dpdk_legacy 300 sh /harness/dpdk.sh legacy\n'
+	printf 'dpdk_getpa 300 sh /harness/dpdk.sh getpa\n'
+	printf 'dpdk_cdev 300 sh /harness/dpdk.sh cdev\n'
+	printf 'dpdk_nocap_snapshot 120 sh /harness/dpdk.sh nocap_snapshot\n'
+}
+
+# The guest's helper (vm/dpdk_helper.c), static.
+build_helper() {
+	gcc -static -O2 -Wall -Werror -o "$OUT/dpdk_helper" "$REPO/vm/dpdk_helper.c" ||
+		die "cannot build vm/dpdk_helper.c"
 }
 
 # The guest script's settings (sourced by vm/dpdk.sh).
@@ -171,6 +212,8 @@ write_conf() {
 		done
 	fi
 	printf 'TESTPMD=%s\n' "$(gpath "$testpmd")"
+	printf 'SNAPSHOT_TESTPMD=%s\n' "${snapshot:+$snapshot/bin/dpdk-testpmd}"
+	printf 'GETPA_TESTPMD=%s\n' "${getpa:+$getpa/bin/dpdk-testpmd}"
 	printf 'DPDK_LIBPATH=%s\n' "$(tr ':' '\n' <<<"$libpath" | while read -r d; do gpath "$d"; echo; done | paste -sd:)"
 	printf "DPDK_PLUGIN_DIRS='%s'\n" "${pdirs# }"
 	printf 'DPDK_CDEV=%s\n' "${DPDK_CDEV:-}"
@@ -220,6 +263,11 @@ main() {
 	find_testpmd
 	# Before any build: a bad DPDK= prefix fails at once.
 	mkdir -p "$OUT"
+	if [ -z "${DPDK:-}" ]; then
+		snapshot=$("$S/dpdk-build.sh" snapshot)
+		getpa=$("$S/dpdk-build.sh" getpa)
+	fi
+	build_helper
 	dpdk_list >"$OUT/list"
 	"$S/base.sh"
 	if [ "$TREE" = "$MAIN_TREE" ]; then

@@ -230,6 +230,17 @@ fetch_deb() {
 	printf '%s\n' "$dl/$file"
 }
 
+# ------------------------------------------------------- DPDK (make dpdk)
+
+# The snapshot of DPDK's 26.11 development line that takes the no-IOMMU
+# device cdev (../shared/dpdk/README.md): a test dependency, built by
+# scripts/dpdk-build.sh; its sha256 is pinned here.
+DPDK_SNAPSHOT_DIR=${DPDK_SNAPSHOT_DIR:-$SHARED_DIR/dpdk}
+DPDK_SNAPSHOT=dpdk-26.11-dev-noiommu-cdev.tar.xz
+DPDK_SNAPSHOT_SHA256=bbedd37e10a6d82cfeec71c04a709d38170649971dfd55618849e070122443e6
+# Our patches against it (applied in file name order), with their README.
+DPDK_PATCHES_DIR=${DPDK_PATCHES_DIR:-$REPO/clients/dpdk}
+
 # ------------------------------------------------------- kernel configs
 
 # vm_fragments TREE [FLAVOR]: the config fragments of the guest kernel, in

@@ -180,9 +180,9 @@ live_filter() {
 	elif [ "$mode" = dpdk ]; then
 		# shellcheck disable=SC2016 # an awk program
 		prog='{ mk = marker() }
-			mk == "suite-begin" && MS == "dpdk" { on = 1 }
+			mk == "suite-begin" && MS ~ /^dpdk/ { on = 1 }
 			on || /\] (WARNING|BUG|KASAN|UBSAN|Kernel panic|Oops|INFO: )/ { print "  guest: " $0; fflush() }
-			mk == "suite-end" && MS == "dpdk" { on = 0 }'
+			mk == "suite-end" && MS ~ /^dpdk/ { on = 0 }'
 	elif [ "$mode" = bench ]; then
 		# shellcheck disable=SC2016 # an awk program
 		prog='{ mk = marker() }
