@@ -135,6 +135,10 @@ check_testpmd() {
 # count PATTERN: lines of testpmd's output matching the extended regex.
 count() { grep -cE "$1" $OUT; }
 
+# packets: testpmd's packet dump lines, without the "testpmd> " prompts that
+# cmdline may print before one of them (same stdout, no newline).
+packets() { sed -E 's/^(testpmd> )+//' $OUT | grep -E '^  src='; }
+
 # wait_for PATTERN N SECONDS: until PATTERN is in testpmd's output N times
 # (fails at once if testpmd has exited).
 wait_for() {
@@ -228,7 +232,7 @@ stats() {
 }
 
 # burst DST: received packets of the integrity burst sent to DST.
-burst() { count "^  src=.* - dst=$1 "; }
+burst() { packets | grep -cE "^  src=.* - dst=$1 "; }
 
 N=0
 # tap STATUS TEXT: one TAP line, ok if STATUS (of the check just run) is 0;
@@ -247,7 +251,7 @@ check_forwarding() {
 	for p in 0 1; do
 		if [ $p = 0 ]; then src=$MAC1 dst=$PEER0; else src=$MAC0 dst=$PEER1; fi
 		got=$(burst $dst)
-		good=$(grep -E "^  src=$src - dst=$dst - pool=[^ ]+ - type=0x0800 - length=$LEN - nb_segs=1 " $OUT |
+		good=$(packets | grep -E "^  src=$src - dst=$dst - pool=[^ ]+ - type=0x0800 - length=$LEN - nb_segs=1 " |
 			grep -cE 'sw ptype: L2_ETHER L3_IPV4 L4_UDP ')
 		[ "$got" -eq $BURST ] && [ "$good" -eq $BURST ]
 		tap $? "integrity: port $p received $got packets for $dst, $good intact (src $src, IPv4/UDP, $LEN bytes), of the $BURST port $((1 - p)) sent"
