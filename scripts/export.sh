@@ -7,6 +7,8 @@
 # line, fixed abbrev. The cover letter keeps the subject, blurb, From and
 # Date of the existing 0000-cover-letter.patch; its shortlog and diffstat are
 # regenerated. Exporting an unchanged tree therefore changes nothing.
+# It also writes $PATCHES_DIR/series, the patches in order as quilt reads
+# them (a distro carries the series that way: docs/packaging.md).
 # The new series is written to a temp dir and swapped in at the end.
 set -euo pipefail
 # shellcheck source=scripts/lib.sh
@@ -108,7 +110,8 @@ main() {
 		warn "no $COVER existed: edit the subject and blurb in the new one"
 	fi
 
-	# Carry over other files (series, notes); rewrite a series file.
+	# Carry over other files (notes); write the series file quilt reads
+	# (the patches in order, the cover letter is not one).
 	local f
 	if [ -d "$PATCHES_DIR" ]; then
 		for f in "$PATCHES_DIR"/* "$PATCHES_DIR"/.[!.]*; do
@@ -119,11 +122,9 @@ main() {
 			esac
 		done
 	fi
-	if [ -f "$tmp/new/series" ]; then
-		for f in "$tmp/new"/[0-9][0-9][0-9][0-9]-*.patch; do
-			[ "$(basename "$f")" = "$COVER" ] || basename "$f"
-		done >"$tmp/new/series"
-	fi
+	for f in "$tmp/new"/[0-9][0-9][0-9][0-9]-*.patch; do
+		[ "$(basename "$f")" = "$COVER" ] || basename "$f"
+	done >"$tmp/new/series"
 
 	if [ -d "$PATCHES_DIR" ]; then
 		mv "$PATCHES_DIR" "$tmp/old"

@@ -94,7 +94,11 @@ main() {
 	fi
 	check_tree_state
 
-	local files=() want have
+	local files=() want have problems
+	if ! problems=$(series_in_step); then
+		printf '%s\n' "$problems" >&2
+		die "$PATCHES_DIR/series is not in step with its patches: 'make export' rewrites it"
+	fi
 	mapfile -t files < <(series_files)
 	want=$(file_ids "${files[@]}")
 	have=$(tree_ids)

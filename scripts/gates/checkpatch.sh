@@ -109,4 +109,22 @@ checkpatch_row() {
 	fi
 }
 
+# series_row: patches/series is quilt's list of exactly these patches.
+series_row() {
+	local name="series file lists the patches in order" problems lines
+	wanted_row "$name" || return 0
+	if problems=$(series_in_step); then
+		if [ -f "$PATCHES_DIR/series" ]; then
+			record ok 0 "$name" "$(series_files | wc -l) patches"
+		else
+			record FAIL 0 "$name" "no $PATCHES_DIR/series: 'make export' writes it"
+		fi
+		return
+	fi
+	mapfile -t lines <<<"$problems"
+	detail "${lines[@]}"
+	record FAIL 0 "$name" "not in step with the *.patch files: 'make export' rewrites it"
+}
+
+series_row
 while IFS= read -r patch; do checkpatch_row "$patch"; done < <(series_files)
