@@ -251,6 +251,58 @@ fetch_deb() {
 	printf '%s\n' "$dl/$file"
 }
 
+# fetch_dsc PACKAGE VERSION DSCFILE "FILE SHA256"...: print the path of a
+# verified copy of Debian's source package PACKAGE=VERSION (its DSCFILE and,
+# next to it, the other FILEs it names, every one with its pinned sha256),
+# ready for dpkg-source -x. Each FILE is taken from $MIRROR_DIR (linked into
+# build/dl) when it is there, else from build/dl (an earlier download); if
+# any is still missing, the package is downloaded from Debian sid through a
+# private apt configuration with a deb-src line (build/apt-src; apt-get
+# source checks the files against the signed Sources index too). On any
+# failure: one clear line, exit 1, nothing half-downloaded left in build/dl.
+DEBIAN_SID_SRC_LINE=${DEBIAN_SID_SRC_LINE:-"deb-src http://deb.debian.org/debian sid main"}
+fetch_dsc() {
+	local pkg=$1 version=$2 dsc=$3 dl=$BUILD/dl d spec file sha missing=()
+	shift 3
+	mkdir -p "$dl"
+	for spec in "$@"; do
+		read -r file sha <<<"$spec"
+		if [ -f "$MIRROR_DIR/$file" ]; then
+			sha256_ok "$MIRROR_DIR/$file" "$sha" || exit 1
+			ln -sf "$(realpath "$MIRROR_DIR/$file")" "$dl/$file"
+		elif ! { [ -f "$dl/$file" ] && sha256_ok "$dl/$file" "$sha" 2>/dev/null; }; then
+			missing+=("$file")
+		fi
+	done
+	if [ ${#missing[@]} -gt 0 ]; then
+		private_apt "$BUILD/apt-src" "$DEBIAN_SID_SRC_LINE"
+		d=$(mktemp -d "$dl/.download.XXXXXX")
+		chmod 755 "$d" # apt's _apt user writes the download here
+		say "no ${missing[*]} in $MIRROR_DIR: downloading source $pkg=$version from Debian sid" >&2
+		if ! apt-get -q "${APT_OPTS[@]}" update >&2; then
+			rm -rf "$d"
+			die "source $pkg=$version is not in $MIRROR_DIR and the Debian archive cannot be reached"
+		fi
+		if ! (cd "$d" && apt-get -q "${APT_OPTS[@]}" source --download-only "$pkg=$version") >&2; then
+			rm -rf "$d"
+			die "source $pkg=$version is not in $MIRROR_DIR and could not be downloaded from Debian sid"
+		fi
+		for spec in "$@"; do
+			read -r file sha <<<"$spec"
+			[[ " ${missing[*]} " == *" $file "* ]] || continue
+			if [ ! -f "$d/$file" ] || ! sha256_ok "$d/$file" "$sha"; then
+				rm -rf "$d"
+				die "the download of source $pkg=$version has no verified $file"
+			fi
+			rm -f "$dl/$file"
+			mv -f "$d/$file" "$dl/$file"
+		done
+		rm -rf "$d"
+	fi
+	[ -f "$dl/$dsc" ] || die "fetch_dsc: $dsc is not one of the files given"
+	printf '%s\n' "$dl/$dsc"
+}
+
 # ------------------------------------------------------- DPDK (make dpdk)
 
 # The snapshot of DPDK's 26.11 development line that takes the no-IOMMU

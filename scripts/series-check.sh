@@ -28,9 +28,10 @@ GATES=$REPO/scripts/gates
 T0=$(now)
 
 # Packages beyond scripts/deps.sh: cross compilers, checkpatch's spdxcheck,
-# dpkg-source for the sparse source package.
+# dpkg-source for the sparse and linux source packages, quilt and the
+# Python modules of Debian's kernel packaging (gates/distro.sh).
 EXTRA_PACKAGES=(gcc-aarch64-linux-gnu gcc-arm-linux-gnueabi python3-ply
-	python3-git dpkg-dev)
+	python3-git dpkg-dev quilt python3-dacite python3-jinja2)
 
 lock() {
 	mkdir -p "$BUILD"

@@ -85,14 +85,16 @@ cross_prefix() {
 	esac
 }
 
-# kmake KEY ARGS...: make in the scratch tree, out of tree (out_dir KEY),
-# ccache; KEY is an architecture, or ARCH-NAME for an O= dir of its own
-# (x86_64-debian: ARCH=x86_64).
+# kmake KEY ARGS...: make in the scratch tree (or in $KSRC, another
+# source tree: Debian's unpacked source package, gates/distro.sh), out of
+# tree (out_dir KEY), ccache; KEY is an architecture, or ARCH-NAME for an
+# O= dir of its own (x86_64-debian: ARCH=x86_64).
+KSRC=
 kmake() {
 	local key=$1 arch=${1%%-*} cross
 	shift
 	cross=$(cross_prefix "$arch")
-	nice -n 10 make -C "$SC_TREE" O="$(out_dir "$key")" ARCH="$arch" \
+	nice -n 10 make -C "${KSRC:-$SC_TREE}" O="$(out_dir "$key")" ARCH="$arch" \
 		CROSS_COMPILE="$cross" CC="ccache ${cross}gcc" -j"$NPROC" "$@"
 }
 
@@ -169,7 +171,8 @@ config_as_expected() {
 # on stdin, with the tree and O= prefixes and line numbers removed.
 normalize_warnings() {
 	grep -E ': warning: |: error: |^Warning: |^WARNING: ' |
-		sed -E -e "s#$SC_TREE/##g" -e "s#$BUILD/series-check-[A-Za-z0-9_]+/##g" \
+		sed -E -e "s#${KSRC:-$SC_TREE}/##g" -e "s#$SC_TREE/##g" \
+			-e "s#$BUILD/series-check-[A-Za-z0-9_-]+/##g" \
 			-e 's#(\.\./)+series-check/##g' \
 			-e 's#^([^ :]+):[0-9]+(:[0-9]+)?: #\1: #' \
 			-e 's#^(Warning: [^ :]+):[0-9]+ #\1: #' |

@@ -1,24 +1,41 @@
 #!/usr/bin/env bash
-# A distro row of make series-check's Kconfig matrix: what a distribution
-# packager carrying the series does first. distro.sh ROWFILE, for a row of
-# configs/matrix/ with "# base: debian" (scripts/gates/matrix.sh calls it):
+# The distro rows of make series-check: what a distribution packager
+# carrying the series does (docs/packaging.md). distro.sh ROWFILE, for a row
+# of configs/matrix/ with "# base: debian" (scripts/gates/matrix.sh calls
+# it); the row's settings are the config changes the packager adds.
 #
-#   config   Debian's own amd64 configuration of this base (linux-config-7.2
-#            7.2.13-1, config.amd64_none_amd64) + the row's settings,
-#            olddefconfig; the row's expect: symbols are checked.
-#   build    W=1 build of drivers/iommu/ and drivers/vfio/ as Debian builds
-#            them (modules where Debian has modules), in its own O= dir
-#            (build/series-check-x86_64-debian); no warning the base build
-#            did not have.
-#   modpost  the modules of those directories against the symbols of
+#   debian source  Debian's linux 7.2.13-1 source package (fetch_dsc: the
+#            mirror, else Debian sid through a private apt configuration,
+#            every file's sha256 pinned; cached under build/dl), unpacked
+#            with dpkg-source -x (which applies Debian's own patches) under
+#            build/series-check-debian-src; the series copied to
+#            debian/patches/noiommu-cdev/, appended to debian/patches/series
+#            and applied with quilt (fuzz 0) on top of Debian's patches. A
+#            patch that does not apply fails the row, named. Later runs pop
+#            the old copy of the series and push the new one.
+#   debian orig   the series applies (patch -F0, in order) to the pristine
+#            v7.2.13 of the orig tarball, no Debian patch: the files the
+#            series touches, extracted once.
+#   matrix x86_64: <row>   the kernel config from Debian's own machinery
+#            (debian/rules.gen's KCONFIG list for amd64_none_amd64, merged
+#            by debian/bin/kconfig.py), checked against what Debian shipped
+#            (linux-config-7.2 7.2.13-1, config.amd64_none_amd64); then the
+#            row's settings appended to Debian's amd64 config file and merged
+#            again, olddefconfig, the row's expect: symbols checked (and
+#            Debian's defaults of them shown); a W=1 build of drivers/iommu/
+#            and drivers/vfio/ from Debian's patched tree in its own O= dir
+#            (build/series-check-x86_64-debian), no warning the base build
+#            did not have; modpost of those modules against the symbols of
 #            Debian's kernel (Module.symvers of linux-headers-7.2.13+deb14-
 #            amd64): exports, namespaces, licenses, section mismatches. No
 #            vmlinux is built (hours here): the built-in objects of the two
 #            directories stand in for what changed in vmlinux, plus the
 #            built-in objects the row's options add to Debian's vmlinux
 #            (found from the symbols the modules miss; named in the row).
-# Both packages are fetched like the base (fetch_deb: the mirror, else
-# Debian sid through a private apt configuration) and checksummed.
+#            Without the source package (the first row failed) the config is
+#            linux-config-7.2's + the row, built from the base worktree.
+# DISTRO_DSC=file.dsc takes that source package instead of Debian's (no
+# checksum: for trying the gate's own failures on a small package).
 set -euo pipefail
 # shellcheck source=scripts/gates/common.sh
 . "$(dirname "$0")/common.sh"
@@ -35,6 +52,145 @@ SYMVERS_MEMBER=./usr/src/$HEADERS_PKG/Module.symvers
 KEY=x86_64-debian
 OUT=$(out_dir "$KEY")
 DIRS=(drivers/iommu drivers/vfio)
+
+# Debian's linux source package of the base, what a packager starts from.
+SRC_PKG=linux
+SRC_FILES=(
+	"linux_${BASE_VERSION}.dsc cd2ac869db11a6b2395a914b0780a19a7ac312e1376322b168cde578510b90f1"
+	"linux_7.2.13.orig.tar.xz 583178e65b5bf45656b9a7687b035d74f00ed80882bdb101aea87834d6dc8221"
+	"linux_${BASE_VERSION}.debian.tar.xz 43ea80998510eb5bf96407ac1ddc6608924460fbfca40ef7f4f8f8b34e71ca2b"
+)
+DISTRO_DSC=${DISTRO_DSC:-}
+DEB_DIR=$BUILD/series-check-debian-src
+DEB_TREE=$DEB_DIR/linux
+DEB_STAMP=$DEB_DIR/unpacked # the .dsc's sha256, then Debian's top patch
+ORIG_DIR=$DEB_DIR/orig-touched
+SUBDIR=noiommu-cdev # debian/patches/$SUBDIR/
+FLAVOUR=amd64_none_amd64
+
+# quilt_in ARGS...: quilt in Debian's tree, on its debian/patches.
+quilt_in() { (cd "$DEB_TREE" && QUILT_PATCHES=debian/patches QUILT_PC=.pc quilt "$@"); }
+
+# source_dsc LOG: the verified .dsc (fetch_dsc, in a subshell: it dies
+# with one line on failure, kept in LOG).
+source_dsc() {
+	if [ -n "$DISTRO_DSC" ]; then
+		realpath "$DISTRO_DSC"
+		return
+	fi
+	(fetch_dsc "$SRC_PKG" "$BASE_VERSION" "linux_${BASE_VERSION}.dsc" "${SRC_FILES[@]}") 2>>"$1"
+}
+
+# drop_series: pop our patches off Debian's tree and take them out of
+# debian/patches; false if the tree is not as dpkg-source left it.
+drop_series() {
+	local top
+	top=$(sed -n 2p "$DEB_STAMP")
+	if quilt_in applied 2>/dev/null | grep -q "^$SUBDIR/\|^debian/patches/$SUBDIR/"; then
+		if [ -n "$top" ]; then quilt_in pop -q "$top"; else quilt_in pop -q -a; fi || return 1
+	fi
+	sed -i "\#^$SUBDIR/#d" "$DEB_TREE/debian/patches/series"
+	rm -rf "${DEB_TREE:?}/debian/patches/$SUBDIR"
+	[ "$(quilt_in top 2>/dev/null || true)" = "$top" ]
+}
+
+# unpack_source DSC LOG: Debian's tree, as dpkg-source -x leaves it (kept
+# between runs: only our patches are popped and pushed again).
+unpack_source() {
+	local dsc=$1 log=$2 id
+	id=$(sha256sum "$dsc" | cut -d' ' -f1)
+	if [ "$(head -1 "$DEB_STAMP" 2>/dev/null)" = "$id" ] && [ -d "$DEB_TREE" ] &&
+		drop_series >>"$log" 2>&1; then
+		return 0
+	fi
+	rm -rf "$DEB_DIR"
+	mkdir -p "$DEB_DIR"
+	(cd "$DEB_DIR" && dpkg-source -x "$dsc" "$(basename "$DEB_TREE")") >>"$log" 2>&1 || return 1
+	{
+		printf '%s\n' "$id"
+		quilt_in top 2>/dev/null || true
+	} >"$DEB_STAMP"
+}
+
+# source_row LOG: the first row; true when Debian's tree carries the series.
+source_row() {
+	local log=$1 t0 name dsc p ndeb failing
+	t0=$(now)
+	name="debian source: linux $BASE_VERSION + the series in debian/patches/$SUBDIR (quilt)"
+	if ! dsc=$(source_dsc "$log"); then
+		detail_grep 'error' "$log" 3
+		record FAIL $(($(now) - t0)) "$name" "no verified source package"
+		return 1
+	fi
+	if ! unpack_source "$dsc" "$log"; then
+		detail_grep 'error|dpkg-source' "$log" 5
+		record FAIL $(($(now) - t0)) "$name" "dpkg-source -x failed"
+		return 1
+	fi
+	ndeb=$(quilt_in applied 2>/dev/null | wc -l)
+	mkdir -p "$DEB_TREE/debian/patches/$SUBDIR"
+	while IFS= read -r p; do
+		cp "$p" "$DEB_TREE/debian/patches/$SUBDIR/"
+		printf '%s/%s\n' "$SUBDIR" "$(basename "$p")" >>"$DEB_TREE/debian/patches/series"
+	done < <(series_files)
+	if ! quilt_in push -a --fuzz=0 >"$log.quilt" 2>&1; then
+		cat "$log.quilt" >>"$log"
+		failing=$(quilt_in next 2>/dev/null || true)
+		failing=${failing#debian/patches/}
+		detail "quilt push -a --fuzz=0 stopped at ${failing:-?}:"
+		# quilt's output from the patch that failed on.
+		awk '/^Applying patch / { n = 0 } { l[++n] = $0 } END { for (i = 1; i <= n; i++) print l[i] }' \
+			"$log.quilt" >"$log.quilt.last"
+		detail_file "$log.quilt.last" 15
+		record FAIL $(($(now) - t0)) "$name" "${failing#"$SUBDIR"/} does not apply on Debian's patches"
+		return 1
+	fi
+	cat "$log.quilt" >>"$log"
+	record ok $(($(now) - t0)) "$name" \
+		"$ndeb Debian patches, then $(series_files | wc -l) of ours with quilt, fuzz 0"
+}
+
+# orig_row LOG: the series on the pristine orig tarball.
+orig_row() {
+	local log=$1 t0 name dsc orig top key files=() work p rc=0
+	t0=$(now)
+	name="debian orig: the series applies to the pristine v7.2.13 (orig tarball)"
+	if ! dsc=$(source_dsc "$log"); then
+		record FAIL $(($(now) - t0)) "$name" "no verified source package"
+		return
+	fi
+	orig=$(awk '/^Checksums-Sha256:/ { on = 1; next } /^[^ ]/ { on = 0 } on && $3 ~ /\.orig\.tar\./ { print $3 }' "$dsc")
+	orig=$(dirname "$dsc")/$orig
+	mapfile -t files < <(series_touched)
+	key=$(printf '%s\n' "$orig" "${files[@]}" | sha256sum | cut -d' ' -f1)
+	if [ "$(cat "$ORIG_DIR.key" 2>/dev/null)" != "$key" ]; then
+		rm -rf "$ORIG_DIR" "$ORIG_DIR.key"
+		mkdir -p "$ORIG_DIR"
+		top=$(tar -tf "$orig" 2>/dev/null | head -1 | cut -d/ -f1 || true)
+		# Files the series creates are not in it: tar's status 2.
+		tar -xf "$orig" -C "$ORIG_DIR" --strip-components=1 "${files[@]/#/$top/}" >>"$log" 2>&1 || rc=$?
+		if [ "$rc" -gt 2 ] || [ -z "$top" ]; then
+			record FAIL $(($(now) - t0)) "$name" "could not extract $(basename "$orig")"
+			return
+		fi
+		printf '%s\n' "$key" >"$ORIG_DIR.key"
+	fi
+	work=$(mktemp -d "$DEB_DIR/.orig.XXXXXX")
+	cp -a "$ORIG_DIR/." "$work/"
+	while IFS= read -r p; do
+		if ! (cd "$work" && patch -p1 -F0 -N --batch --no-backup-if-mismatch -i "$p") >"$log.orig" 2>&1; then
+			cat "$log.orig" >>"$log"
+			detail "patch -p1 -F0 $(basename "$p") on the orig tree:"
+			detail_grep 'FAILED|failed|malformed|No file|not found|Reversed' "$log.orig" 10
+			rm -rf "$work"
+			record FAIL $(($(now) - t0)) "$name" "$(basename "$p") does not apply to $(basename "$orig")"
+			return
+		fi
+		cat "$log.orig" >>"$log"
+	done < <(series_files)
+	rm -rf "$work"
+	record ok $(($(now) - t0)) "$name" "$(series_files | wc -l) patches, patch -F0, on $(basename "$orig")"
+}
 
 # member DEB MEMBER: a file of a .deb's data, on stdout.
 member() { dpkg-deb --fsys-tarfile "$1" | tar -xO "$2"; }
@@ -55,17 +211,93 @@ debian_inputs() {
 	fi
 }
 
-# configure_row ROW LOG: Debian's config + the row, olddefconfig.
-configure_row() {
-	cp "$OUT/.debian.config" "$OUT/.config"
-	"$SC_TREE/scripts/kconfig/merge_config.sh" -m -O "$OUT" "$OUT/.config" "$1" >>"$2" 2>&1 ||
+# rules_value VAR: the value VAR='...' has in the flavour's setup rule of
+# debian/rules.gen (the KCONFIG list, KCONFIG_OPTIONS).
+rules_value() {
+	awk -v target="setup_$FLAVOUR:" -v var="$1" '
+		$1 == target { on = 1; next }
+		on && /^[^\t]/ { on = 0 }
+		on && (i = index($0, var "=\047")) {
+			v = substr($0, i + length(var) + 2); sub(/\047.*/, "", v); print v; exit
+		}' "$DEB_TREE/debian/rules.gen"
+}
+
+# machinery_config OUTFILE LOG: the flavour's config as Debian's packaging
+# merges it (debian/bin/kconfig.py over the KCONFIG list of rules.gen).
+KCONFIG_LIST=()
+machinery_config() {
+	local opts=()
+	read -r -a KCONFIG_LIST <<<"$(rules_value KCONFIG)"
+	[ ${#KCONFIG_LIST[@]} -gt 0 ] || {
+		printf 'no KCONFIG list for setup_%s in debian/rules.gen\n' "$FLAVOUR" >>"$2"
 		return 1
+	}
+	eval "opts=($(rules_value KCONFIG_OPTIONS))"
+	(cd "$DEB_TREE" && PYTHONPATH=debian/lib/python python3 debian/bin/kconfig.py \
+		"$1" "${KCONFIG_LIST[@]}" "${opts[@]}") >>"$2" 2>&1
+}
+
+# machinery_matches_shipped FILE: every setting Debian's machinery made is
+# the one linux-config-7.2 shipped; else the differences, false.
+machinery_matches_shipped() {
+	local bad
+	bad=$(join -t= -j1 <(fragment_settings "$1") <(fragment_settings "$OUT/.debian.config") |
+		awk -F= '$2 != $3 { print $1 ": merged " $2 ", shipped " $3 }' | head -10)
+	[ -z "$bad" ] && return 0
+	mapfile -t bad <<<"$bad"
+	detail "Debian's machinery, as run here, did not give what linux-config-7.2 ships:" "${bad[@]}"
+	return 1
+}
+
+# packager_config ROW LOG: the row's settings where a packager puts them
+# (the amd64 file of the KCONFIG list), merged again by Debian's machinery.
+packager_config() {
+	local row=$1 log=$2 f arch_file=
+	machinery_config "$OUT/.machinery.config" "$log" || return 1
+	machinery_matches_shipped "$OUT/.machinery.config" || return 1
+	for f in "${KCONFIG_LIST[@]}"; do case $f in */amd64/*) arch_file=$f ;; esac; done
+	arch_file=${arch_file:-${KCONFIG_LIST[-1]}}
+	PACKAGER_FILE=$arch_file
+	# Debian's file as unpacked, again on a later run of the kept tree.
+	if [ -f "$DEB_DIR/packager-file.orig" ]; then
+		cp "$DEB_DIR/packager-file.orig" "$DEB_TREE/$arch_file"
+	else
+		cp "$DEB_TREE/$arch_file" "$DEB_DIR/packager-file.orig"
+	fi
+	{
+		printf '\n## noiommu-cdev series (its docs/packaging.md)\n'
+		grep -E '^(CONFIG_|# CONFIG_[A-Za-z0-9_]+ is not set)' "$row"
+	} >>"$DEB_TREE/$arch_file"
+	machinery_config "$OUT/.config" "$log"
+}
+
+# configure_row ROW LOG: the config (Debian's machinery + the row when
+# Debian's tree is there, else linux-config-7.2's config + the row),
+# olddefconfig.
+PACKAGER_FILE=
+configure_row() {
+	if [ -n "$KSRC" ]; then
+		packager_config "$1" "$2" || return 1
+	else
+		cp "$OUT/.debian.config" "$OUT/.config"
+		"$SC_TREE/scripts/kconfig/merge_config.sh" -m -O "$OUT" "$OUT/.config" "$1" >>"$2" 2>&1 ||
+			return 1
+	fi
 	if ! kmake "$KEY" olddefconfig >"$OUT/.olddefconfig.out" 2>&1; then
 		cat "$OUT/.olddefconfig.out" >>"$2"
 		return 1
 	fi
 	cat "$OUT/.olddefconfig.out" >>"$2"
 	KCONFIG_WARNINGS=$(grep -iE -A4 'warning' "$OUT/.olddefconfig.out" | grep -vE '^#|^--$' || true)
+}
+
+# debian_defaults ROW: what Debian's own config has for the row's symbols.
+debian_defaults() {
+	local s res=()
+	for s in $(fragment_settings "$1"); do
+		res+=("${s%%=*}=$(config_value "$OUT/.debian.config" "${s%%=*}")")
+	done
+	printf 'Debian 7.2 has %s' "${res[*]}"
 }
 
 # The module objects of DIRS (their modules.order) and their built-in
@@ -141,7 +373,7 @@ modpost_check() {
 }
 
 distro_row() {
-	local row=$1 rname expected name t0 log notes=()
+	local row=$1 rname expected name t0 log where notes=()
 	rname=$(header "$row" row)
 	expected=$(header "$row" expect)
 	name="matrix x86_64: ${rname:-$(basename "$row")}"
@@ -149,8 +381,17 @@ distro_row() {
 	log=$SC_LOGS/matrix-$(basename "$row" .config).log
 	: >"$log"
 	debian_inputs
+	if source_row "$log" && [ -z "$DISTRO_DSC" ]; then
+		KSRC=$DEB_TREE
+	else
+		where="base worktree, linux-config-7.2's config + the row (no Debian tree)"
+	fi
+	orig_row "$log"
+	[ -z "$DISTRO_DSC" ] || return 0
+	t0=$(now)
 	row_configured "$name" "$t0" "$log" "$OUT/.config" "$expected" \
 		configure_row "$row" "$log" || return 0
+	[ -z "$KSRC" ] || where="Debian's tree, config from its machinery + the row in $PACKAGER_FILE"
 	if ! kmake "$KEY" W=1 "${DIRS[@]/%//}" >>"$log" 2>&1; then
 		detail "build failed (W=1 ${DIRS[*]}):"
 		detail_grep 'error:|ERROR:|Error [0-9]' "$log" 15
@@ -165,7 +406,7 @@ distro_row() {
 		record FAIL $(($(now) - t0)) "$name" "modpost failed"
 		return
 	fi
-	notes=("Debian config + the row as intended" "W=1 ${DIRS[*]}: no new warning" "${notes[@]}")
+	notes=("$where: as intended" "$(debian_defaults "$row")" "W=1 ${DIRS[*]}: no new warning" "${notes[@]}")
 	record ok $(($(now) - t0)) "$name" "$(joined "${notes[@]}")"
 }
 

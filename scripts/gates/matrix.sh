@@ -98,7 +98,8 @@ for row in "$MATRIX_DIR"/*.config; do
 	case $(header "$row" base) in
 	'') matrix_row "$row" ;;
 	debian)
-		if wanted_row "matrix x86_64: $(header "$row" row)"; then
+		if wanted_row "matrix x86_64: $(header "$row" row)" || wanted_row "debian source" ||
+			wanted_row "debian orig"; then
 			"$(dirname "$0")/distro.sh" "$row"
 		fi
 		;;

@@ -18,7 +18,6 @@ set -euo pipefail
 SPARSE_VERSION=0.6.5~rc1-2
 SPARSE=$SC_TOOLS/bin/sparse
 SPARSE_STAMP=$SC_TOOLS/bin/sparse.version
-DEBIAN_SRC_LINE=${DEBIAN_SRC_LINE:-"deb-src http://deb.debian.org/debian sid main"}
 BASE_LOG=$SC_LOGS/sparse-base.log
 SERIES_LOG=$SC_LOGS/sparse-series.log
 BUILD_LOG=$SC_LOGS/sparse-build.log
@@ -28,7 +27,7 @@ fetch_source() {
 	rm -rf "$SC_TOOLS/src"
 	mkdir -p "$SC_TOOLS/src" "$SC_TOOLS/bin"
 	chmod 755 "$SC_TOOLS/src" # apt's _apt user downloads into it
-	private_apt "$SC_TOOLS/apt" "$DEBIAN_SRC_LINE"
+	private_apt "$SC_TOOLS/apt" "$DEBIAN_SID_SRC_LINE"
 	apt-get -q "${APT_OPTS[@]}" update &&
 		(
 			cd "$SC_TOOLS/src" || exit 1
