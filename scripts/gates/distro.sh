@@ -67,6 +67,7 @@ DEB_STAMP=$DEB_DIR/unpacked # the .dsc's sha256, then Debian's top patch
 ORIG_DIR=$DEB_DIR/orig-touched
 SUBDIR=noiommu-cdev # debian/patches/$SUBDIR/
 FLAVOUR=amd64_none_amd64
+DSC=
 
 # quilt_in ARGS...: quilt in Debian's tree, on its debian/patches.
 quilt_in() { (cd "$DEB_TREE" && QUILT_PATCHES=debian/patches QUILT_PC=.pc quilt "$@"); }
@@ -112,7 +113,7 @@ unpack_source() {
 	} >"$DEB_STAMP"
 }
 
-# source_row LOG: the first row; true when Debian's tree carries the series.
+# source_row LOG: the first row (sets DSC, the verified .dsc); true when Debian's tree carries the series.
 source_row() {
 	local log=$1 t0 name dsc p ndeb failing
 	t0=$(now)
@@ -122,6 +123,7 @@ source_row() {
 		record FAIL $(($(now) - t0)) "$name" "no verified source package"
 		return 1
 	fi
+	DSC=$dsc
 	if ! unpack_source "$dsc" "$log"; then
 		detail_grep 'error|dpkg-source' "$log" 5
 		record FAIL $(($(now) - t0)) "$name" "dpkg-source -x failed"
@@ -155,7 +157,8 @@ orig_row() {
 	local log=$1 t0 name dsc orig top key files=() work p rc=0
 	t0=$(now)
 	name="debian orig: the series applies to the pristine v7.2.13 (orig tarball)"
-	if ! dsc=$(source_dsc "$log"); then
+	dsc=$DSC
+	if [ -z "$dsc" ]; then
 		record FAIL $(($(now) - t0)) "$name" "no verified source package"
 		return
 	fi
