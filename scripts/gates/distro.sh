@@ -95,6 +95,19 @@ drop_series() {
 	[ "$(quilt_in top 2>/dev/null || true)" = "$top" ]
 }
 
+# carried: Debian's kept tree already carries exactly this series, all
+# of it pushed (a later run of an unchanged series: nothing to redo).
+carried() {
+	local p names=()
+	while IFS= read -r p; do
+		cmp -s "$p" "$DEB_TREE/debian/patches/$SUBDIR/$(basename "$p")" || return 1
+		names+=("$SUBDIR/$(basename "$p")")
+	done < <(series_files)
+	[ "$(grep "^$SUBDIR/" "$DEB_TREE/debian/patches/series")" = "$(printf '%s\n' "${names[@]}")" ] &&
+		[ "$(quilt_in applied 2>/dev/null | sed 's#^debian/patches/##' | grep "^$SUBDIR/")" = \
+			"$(printf '%s\n' "${names[@]}")" ]
+}
+
 # unpack_source DSC LOG: Debian's tree, as dpkg-source -x leaves it (kept
 # between runs: only our patches are popped and pushed again).
 unpack_source() {
@@ -124,6 +137,11 @@ source_row() {
 		return 1
 	fi
 	DSC=$dsc
+	if [ "$(head -1 "$DEB_STAMP" 2>/dev/null)" = "$(sha256sum "$dsc" | cut -d' ' -f1)" ] &&
+		[ -d "$DEB_TREE" ] && carried; then
+		record ok $(($(now) - t0)) "$name" "carried already (an earlier run pushed this series)"
+		return 0
+	fi
 	if ! unpack_source "$dsc" "$log"; then
 		detail_grep 'error|dpkg-source' "$log" 5
 		record FAIL $(($(now) - t0)) "$name" "dpkg-source -x failed"
