@@ -262,7 +262,8 @@ machinery_config() {
 # the one linux-config-7.2 shipped; else the differences, false.
 machinery_matches_shipped() {
 	local bad
-	bad=$(join -t= -j1 <(fragment_settings "$1") <(fragment_settings "$OUT/.debian.config") |
+	bad=$(LC_ALL=C join -t= -j1 <(fragment_settings "$1" | LC_ALL=C sort -t= -k1,1) \
+		<(fragment_settings "$OUT/.debian.config" | LC_ALL=C sort -t= -k1,1) |
 		awk -F= '$2 != $3 { print $1 ": merged " $2 ", shipped " $3 }' | head -10)
 	[ -z "$bad" ] && return 0
 	mapfile -t bad <<<"$bad"
