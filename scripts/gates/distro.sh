@@ -243,16 +243,32 @@ rules_value() {
 		}' "$DEB_TREE/debian/rules.gen"
 }
 
-# machinery_config OUTFILE LOG: the flavour's config as Debian's packaging
-# merges it (debian/bin/kconfig.py over the KCONFIG list of rules.gen).
+# kconfig_list LOG: KCONFIG_LIST, the config files debian/rules.gen merges
+# for the flavour; PACKAGER_FILE, the amd64 one of them (where a packager
+# adds settings for amd64), restored to Debian's text if an earlier run
+# appended to it.
 KCONFIG_LIST=()
+PACKAGER_FILE=
+kconfig_list() {
+	local f
+	read -r -a KCONFIG_LIST <<<"$(rules_value KCONFIG)"
+	if [ ${#KCONFIG_LIST[@]} -eq 0 ]; then
+		printf 'no KCONFIG list for setup_%s in debian/rules.gen\n' "$FLAVOUR" >>"$1"
+		return 1
+	fi
+	PACKAGER_FILE=${KCONFIG_LIST[-1]}
+	for f in "${KCONFIG_LIST[@]}"; do case $f in */amd64/*) PACKAGER_FILE=$f ;; esac; done
+	if [ -f "$DEB_DIR/packager-file.orig" ]; then
+		cp "$DEB_DIR/packager-file.orig" "$DEB_TREE/$PACKAGER_FILE"
+	else
+		cp "$DEB_TREE/$PACKAGER_FILE" "$DEB_DIR/packager-file.orig"
+	fi
+}
+
+# machinery_config OUTFILE LOG: the flavour's config as Debian's packaging
+# merges it (debian/bin/kconfig.py over KCONFIG_LIST, with the options).
 machinery_config() {
 	local opts=()
-	read -r -a KCONFIG_LIST <<<"$(rules_value KCONFIG)"
-	[ ${#KCONFIG_LIST[@]} -gt 0 ] || {
-		printf 'no KCONFIG list for setup_%s in debian/rules.gen\n' "$FLAVOUR" >>"$2"
-		return 1
-	}
 	eval "opts=($(rules_value KCONFIG_OPTIONS))"
 	(cd "$DEB_TREE" && PYTHONPATH=debian/lib/python python3 debian/bin/kconfig.py \
 		"$1" "${KCONFIG_LIST[@]}" "${opts[@]}") >>"$2" 2>&1
@@ -271,32 +287,23 @@ machinery_matches_shipped() {
 	return 1
 }
 
-# packager_config ROW LOG: the row's settings where a packager puts them
-# (the amd64 file of the KCONFIG list), merged again by Debian's machinery.
+# packager_config ROW LOG: Debian's merge checked against what it shipped,
+# then the row's settings in PACKAGER_FILE, merged again.
 packager_config() {
-	local row=$1 log=$2 f arch_file=
+	local row=$1 log=$2
+	kconfig_list "$log" || return 1
 	machinery_config "$OUT/.machinery.config" "$log" || return 1
 	machinery_matches_shipped "$OUT/.machinery.config" || return 1
-	for f in "${KCONFIG_LIST[@]}"; do case $f in */amd64/*) arch_file=$f ;; esac; done
-	arch_file=${arch_file:-${KCONFIG_LIST[-1]}}
-	PACKAGER_FILE=$arch_file
-	# Debian's file as unpacked, again on a later run of the kept tree.
-	if [ -f "$DEB_DIR/packager-file.orig" ]; then
-		cp "$DEB_DIR/packager-file.orig" "$DEB_TREE/$arch_file"
-	else
-		cp "$DEB_TREE/$arch_file" "$DEB_DIR/packager-file.orig"
-	fi
 	{
 		printf '\n## noiommu-cdev series (its docs/packaging.md)\n'
 		grep -E '^(CONFIG_|# CONFIG_[A-Za-z0-9_]+ is not set)' "$row"
-	} >>"$DEB_TREE/$arch_file"
+	} >>"$DEB_TREE/$PACKAGER_FILE"
 	machinery_config "$OUT/.config" "$log"
 }
 
 # configure_row ROW LOG: the config (Debian's machinery + the row when
 # Debian's tree is there, else linux-config-7.2's config + the row),
 # olddefconfig.
-PACKAGER_FILE=
 configure_row() {
 	if [ -n "$KSRC" ]; then
 		packager_config "$1" "$2" || return 1
