@@ -5,9 +5,11 @@
  * path asks the device, never vfio.enable_unsafe_noiommu_mode again. Shown
  * deterministically:
  *   - switching the mode off leaves a bound device wholly in the mode: its
- *     noiommu-vfioN cdev and vfio-noiommu group stay, and the cdev still
- *     binds, attaches, maps and answers GET_PA (what pagemap says). A path
- *     that read the parameter again would refuse the device here;
+ *     noiommu-vfioN cdev and vfio-noiommu group stay, the cdev still binds,
+ *     attaches, maps and answers GET_PA (what pagemap says), and opening it
+ *     still needs CAP_SYS_RAWIO. A path that read the parameter again would
+ *     treat the device as one behind an IOMMU, and let a process without
+ *     the capability open it;
  *   - a probe follows the mode of its own time: refused while it is off
  *     (the device has no IOMMU), wholly in the mode once it is on again.
  *
@@ -22,6 +24,10 @@
  *        device bound, as before.
  * Needs a kernel with VFIO_NOIOMMU and VFIO_CDEV_NOIOMMU; runs as root.
  */
+#include <linux/capability.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+
 #include "noiommu_util.h"
 #include "kselftest_harness.h"
 
@@ -80,6 +86,37 @@ static bool wholly_in_mode(struct __test_metadata *_metadata)
 	       !strcmp(group, "vfio-noiommu");
 }
 
+/* In a child without CAP_SYS_RAWIO: 0 or -errno of opening the cdev */
+static int open_cdev_without_rawio(void)
+{
+	struct __user_cap_header_struct hdr = {
+		.version = _LINUX_CAPABILITY_VERSION_3,
+	};
+	struct __user_cap_data_struct data[_LINUX_CAPABILITY_U32S_3];
+	int status, fd;
+	pid_t pid;
+
+	pid = fork();
+	if (pid < 0)
+		return -errno;
+	if (pid == 0) {
+		if (syscall(SYS_capget, &hdr, data))
+			_exit(100);
+		data[CAP_TO_INDEX(CAP_SYS_RAWIO)].effective &=
+			~CAP_TO_MASK(CAP_SYS_RAWIO);
+		if (syscall(SYS_capset, &hdr, data))
+			_exit(100);
+		fd = nu_open_cdev(bdf);
+		if (fd >= 0)
+			_exit(0);
+		_exit(-fd < 100 ? -fd : 99);
+	}
+	if (waitpid(pid, &status, 0) != pid || !WIFEXITED(status) ||
+	    WEXITSTATUS(status) == 100)
+		return -ECHILD;
+	return -WEXITSTATUS(status);
+}
+
 FIXTURE(mode) {};
 
 FIXTURE_SETUP(mode)
@@ -130,6 +167,13 @@ TEST_F(mode, off_keeps_a_bound_device_in_the_mode)
 	close(dev);
 	close(iommufd);
 	munmap(buf, PAGES * NU_PAGE);
+}
+
+TEST_F(mode, off_keeps_the_cdev_privileged)
+{
+	ASSERT_EQ(-EPERM, open_cdev_without_rawio());
+	ASSERT_TRUE(nu_write_file(MODE_PARAM, "N"));
+	ASSERT_EQ(-EPERM, open_cdev_without_rawio());
 }
 
 TEST_F(mode, probe_follows_the_mode)
