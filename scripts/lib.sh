@@ -131,15 +131,15 @@ series_files() {
 }
 
 # series_in_step: $PATCHES_DIR/series (when there is one) names exactly
-# the *.patch files of $PATCHES_DIR but the cover letter, in file-name order
-# (scripts/export.sh writes it so); else one line per difference on stdout
-# and status 1. series_files trusts the file; tree.sh and series-check
-# call this first.
+# the patch files, as scripts/export.sh writes it: those of prerequisites/
+# (as prerequisites/NAME), then the others but the cover letter, each in
+# file-name order. Else one line per difference on stdout and status 1.
+# series_files trusts the file; tree.sh and series-check call this first.
 series_in_step() {
 	[ -f "$PATCHES_DIR/series" ] || return 0
 	local listed files
 	listed=$(sed -e 's/#.*//' -e 's/[[:space:]]//g' "$PATCHES_DIR/series" | grep -v '^$' || true)
-	files=$(cd "$PATCHES_DIR" && for f in *.patch; do
+	files=$(cd "$PATCHES_DIR" && for f in prerequisites/*.patch *.patch; do
 		[ ! -f "$f" ] || [ "$f" = 0000-cover-letter.patch ] || printf '%s\n' "$f"
 	done)
 	[ "$listed" != "$files" ] || return 0
@@ -147,7 +147,7 @@ series_in_step() {
 	comm -13 <(sort <<<"$files") <(sort <<<"$listed") |
 		sed 's/.*/series names &, not a patch file of the series/'
 	[ "$(sort <<<"$listed")" != "$(sort <<<"$files")" ] ||
-		echo "series lists the patches out of file-name order"
+		echo "series does not list the patches in order (prerequisites/ first, then file-name order)"
 	return 1
 }
 

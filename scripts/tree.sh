@@ -86,6 +86,21 @@ file_ids() { # FILES...
 	done
 }
 
+# tag_prerequisites FILES...: tag prerequisites/master at the last patch
+# of $PATCHES_DIR/prerequisites/ on master (scripts/export.sh exports
+# those on their own), or drop the tag when there is none.
+tag_prerequisites() {
+	local n=0 f
+	for f in "$@"; do
+		case $f in */prerequisites/*) n=$((n + 1)) ;; esac
+	done
+	if [ "$n" -eq 0 ]; then
+		g tag -d prerequisites/master >/dev/null 2>&1 || true
+		return 0
+	fi
+	g tag -f prerequisites/master "$(g rev-list --reverse base..master | sed -n "${n}p")" >/dev/null
+}
+
 main() {
 	[ "$TREE" = "$MAIN_TREE" ] ||
 		die "make tree manages $MAIN_TREE only; TREE=$TREE is for 'make export' and 'make check'"
@@ -103,6 +118,7 @@ main() {
 	want=$(file_ids "${files[@]}")
 	have=$(tree_ids)
 	if [ "$want" = "$have" ]; then
+		tag_prerequisites "${files[@]}"
 		say "$MAIN_TREE master already is base + ${#files[@]} patch(es) from $PATCHES_DIR: nothing to do"
 		return 0
 	fi
@@ -145,6 +161,7 @@ main() {
 	done
 	rm -f "$BUILD/.am.log"
 	trap - INT TERM
+	tag_prerequisites "${files[@]}"
 	g log --oneline --reverse base..master | sed "s/^/$PROG:   /"
 	say "master is now base + ${#files[@]} patch(es)"
 }
