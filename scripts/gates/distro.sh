@@ -87,7 +87,8 @@ source_dsc() {
 drop_series() {
 	local top
 	top=$(sed -n 2p "$DEB_STAMP")
-	if quilt_in applied 2>/dev/null | grep -q "^$SUBDIR/\|^debian/patches/$SUBDIR/"; then
+	# (grep reads all of quilt's output: -q would make quilt die of SIGPIPE)
+	if quilt_in applied 2>/dev/null | grep "^$SUBDIR/\|^debian/patches/$SUBDIR/" >/dev/null; then
 		if [ -n "$top" ]; then quilt_in pop -q "$top"; else quilt_in pop -q -a; fi || return 1
 	fi
 	sed -i "\#^$SUBDIR/#d" "$DEB_TREE/debian/patches/series"
@@ -100,8 +101,8 @@ drop_series() {
 carried() {
 	local p names=()
 	while IFS= read -r p; do
-		cmp -s "$p" "$DEB_TREE/debian/patches/$SUBDIR/$(basename "$p")" || return 1
-		names+=("$SUBDIR/$(basename "$p")")
+		cmp -s "$p" "$DEB_TREE/debian/patches/$SUBDIR/${p#"$PATCHES_DIR"/}" || return 1
+		names+=("$SUBDIR/${p#"$PATCHES_DIR"/}")
 	done < <(series_files)
 	[ "$(grep "^$SUBDIR/" "$DEB_TREE/debian/patches/series")" = "$(printf '%s\n' "${names[@]}")" ] &&
 		[ "$(quilt_in applied 2>/dev/null | sed 's#^debian/patches/##' | grep "^$SUBDIR/")" = \
@@ -149,9 +150,10 @@ source_row() {
 	fi
 	ndeb=$(quilt_in applied 2>/dev/null | wc -l)
 	mkdir -p "$DEB_TREE/debian/patches/$SUBDIR"
+	# The series' own layout (prerequisites/ too), in its order.
 	while IFS= read -r p; do
-		cp "$p" "$DEB_TREE/debian/patches/$SUBDIR/"
-		printf '%s/%s\n' "$SUBDIR" "$(basename "$p")" >>"$DEB_TREE/debian/patches/series"
+		install -D -m 644 "$p" "$DEB_TREE/debian/patches/$SUBDIR/${p#"$PATCHES_DIR"/}"
+		printf '%s/%s\n' "$SUBDIR" "${p#"$PATCHES_DIR"/}" >>"$DEB_TREE/debian/patches/series"
 	done < <(series_files)
 	if ! quilt_in push -a --fuzz=0 >"$log.quilt" 2>&1; then
 		cat "$log.quilt" >>"$log"
