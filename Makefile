@@ -14,14 +14,14 @@
 #                 Debian's and the DPDK snapshot's, built, on both paths: docs/dpdk.md);
 #                 DPDK_CDEV=1 (with DPDK=) hides /dev/vfio/vfio in the guest (the cdev path);
 #                 DPDK_IO_SECS, DPDK_HUGEPAGES, DPDK_NICS: see scripts/dpdk.sh
-#   DPDK_BENCH_REPS, DPDK_BENCH_MB  make dpdk-bench: see scripts/dpdk.sh
+#   DPDK_BENCH_REPS, DPDK_BENCH_MB, DPDK_BENCH_WALLCLOCK  make dpdk-bench: see scripts/dpdk.sh
 
 SHELL := /bin/bash
 FLAVOR := $(if $(filter 1 y yes true,$(DEBUG)),debug,vm)
 S := scripts
 
 export TREE PATCHES_DIR SHARED_DIR MIRROR_DIR SUITES_FILE SUITES CMD VM_TIMEOUT VM_APPEND VERBOSE
-export DPDK DPDK_CDEV DPDK_IO_SECS DPDK_HUGEPAGES DPDK_NICS DPDK_BENCH_REPS DPDK_BENCH_MB
+export DPDK DPDK_CDEV DPDK_IO_SECS DPDK_HUGEPAGES DPDK_NICS DPDK_BENCH_REPS DPDK_BENCH_MB DPDK_BENCH_WALLCLOCK
 
 .PHONY: help deps base tree export kernel selftests demo initramfs check run shell vm bench dpdk dpdk-bench kci lint series-check clean
 

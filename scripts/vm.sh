@@ -20,7 +20,8 @@
 # build/logs/<mode>-<flavor>.host, not in the serial log.
 # VM_LOG (the serial log's path), VM_MEM (guest memory, default 3G) and
 # VM_HUGEPAGES (the kernel's hugepage options, default
-# "hugepagesz=2M hugepages=64"; not in mode bench) override the defaults.
+# "hugepagesz=2M hugepages=64"; not in mode bench) override the defaults;
+# VM_ICOUNT=1 counts guest instructions as time, as mode bench does.
 # Exit status: 0 when the guest powered off by itself, 2 on a host timeout,
 # 1 on other errors. Judging the log is scripts/results.sh's job.
 set -euo pipefail
@@ -102,7 +103,8 @@ QEMU=(qemu-system-x86_64 -accel tcg -machine pc "${CPU[@]}" -smp 2 -m "$MEM"
 # The benchmark counts guest instructions as time (-icount shift=0: one
 # instruction is one ns of guest time), so its figures do not move with the
 # load on the host; BENCH_WALLCLOCK=1 measures TCG wall-clock time instead.
-if [ "$mode" = bench ] && [ -z "${BENCH_WALLCLOCK:-}" ]; then
+# make dpdk-bench asks for the same with VM_ICOUNT=1.
+if { [ "$mode" = bench ] && [ -z "${BENCH_WALLCLOCK:-}" ]; } || [ -n "${VM_ICOUNT:-}" ]; then
 	QEMU+=(-icount "shift=0,sleep=off")
 fi
 # make dpdk: e1000 NICs (8086:100e) on one hub, so what one sends the other

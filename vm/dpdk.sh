@@ -43,7 +43,7 @@
 # "dpdk: error: ..." and exit 1.
 RUN=${1:-custom}
 TESTPMD=/usr/bin/dpdk-testpmd DPDK_LIBPATH='' DPDK_PLUGIN_DIRS='' DPDK_CDEV='' DPDK_IO_SECS=5 DPDK_HUGEPAGES=''
-SNAPSHOT_TESTPMD='' GETPA_TESTPMD='' DPDK_BENCH_REPS=5 DPDK_BENCH_MB=1024
+SNAPSHOT_TESTPMD='' GETPA_TESTPMD='' DPDK_BENCH_REPS=5 DPDK_BENCH_MB=1024 DPDK_BENCH_CLOCK=''
 # shellcheck disable=SC1091 # written by scripts/dpdk.sh
 [ ! -r /harness/dpdk.conf ] || . /harness/dpdk.conf
 HELPER=/harness/dpdk_helper
@@ -450,7 +450,7 @@ startup_path_ok() {
 
 # The table: median of the repetitions (lines "run PATH MB REP MS" on stdin).
 startup_table() {
-	awk -v mb="$DPDK_BENCH_MB" -v pg="$((PG_KB / 1024))" '
+	awk -v mb="$DPDK_BENCH_MB" -v pg="$((PG_KB / 1024))" -v clock="$DPDK_BENCH_CLOCK" '
 	function median(k,   n, i, j, t, v) {
 		n = split(runs[k], v, " ")
 		for (i = 1; i <= n; i++)
@@ -460,7 +460,7 @@ startup_table() {
 	}
 	$1 == "run" { runs[$2 " " $3] = runs[$2 " " $3] " " $5; reps = $4 }
 	END {
-		printf "start-up, %d MiB hugepages, median of %d (ms, TCG wall clock; ratio against legacy)\n", pg, reps
+		printf "start-up, %d MiB hugepages, median of %d (ms%s; ratio against legacy)\n", pg, reps, clock
 		printf "%-8s %12s %7s %12s %7s %14s %7s\n", "path", "EAL -m " mb, "ratio", "EAL -m " 2 * mb, "ratio", "memory/" mb "M", "ratio"
 		np = split("legacy cdev getpa", p, " ")
 		for (i = 1; i <= np; i++) {
