@@ -43,7 +43,7 @@
 # "dpdk: error: ..." and exit 1.
 RUN=${1:-custom}
 TESTPMD=/usr/bin/dpdk-testpmd DPDK_LIBPATH='' DPDK_PLUGIN_DIRS='' DPDK_CDEV='' DPDK_IO_SECS=5 DPDK_HUGEPAGES=''
-SNAPSHOT_TESTPMD='' GETPA_TESTPMD='' DPDK_BENCH_REPS=5 DPDK_BENCH_MB=1024 DPDK_BENCH_CLOCK=''
+SNAPSHOT_TESTPMD='' GETPA_TESTPMD='' DPDK_BENCH_REPS=3 DPDK_BENCH_MB=1024 DPDK_BENCH_CLOCK=''
 # shellcheck disable=SC1091 # written by scripts/dpdk.sh
 [ ! -r /harness/dpdk.conf ] || . /harness/dpdk.conf
 HELPER=/harness/dpdk_helper
@@ -403,7 +403,9 @@ group_path() {
 # timed by dpdk_helper stamp from just before its fork to testpmd's first
 # line after rte_eal_init() returns ("Interactive-mode selected"), then
 # killed. That is EAL's initialisation (for legacy, with the dynamic
-# loading of DPDK's libraries and plugins), e1000 probe included. Each
+# loading of DPDK's libraries and plugins), the probe of one e1000 (the
+# first device gets the IOAS or container set up, a second adds nothing but
+# the e1000 PMD's own 18 s of busy waits under TCG) included. Each
 # repetition runs every PATH with MB and 2 x MB, interleaved; the memory
 # part is the difference: what DPDK_BENCH_MB more of hugepages cost
 # (hugepage faults and zeroing, pagemap or GET_PA, the IOAS maps).
@@ -432,7 +434,7 @@ startup_one() {
 	# shellcheck disable=SC2086 # the nocap wrapper, the option
 	$HELPER stamp 'Interactive-mode selected' timeout 600 $wrap "$bin" -l 0,1 -n 1 \
 		--iova-mode=pa --no-shconf --no-telemetry --huge-unlink -m "$2" $opts \
-		-a "$BDF0" -a "$BDF1" -- -i >$OUT 2>&1
+		-a "$BDF0" -- -i >$OUT 2>&1
 	st=$?
 	if [ "$1" = cdev ]; then mv /dev/vfio/.vfio-hidden /dev/vfio/vfio; fi
 	[ $st = 0 ] || { sed 's/^/  | /' $OUT; error "run startup: $1 testpmd with -m $2 did not start (status $st)"; }
@@ -467,12 +469,13 @@ startup_table() {
 			a[i] = median(p[i] " " mb); b[i] = median(p[i] " " 2 * mb); m[i] = b[i] - a[i]
 		}
 		for (i = 1; i <= np; i++)
-			printf "%-8s %12.1f %6.2fx %12.1f %6.2fx %14.1f %6.2fx\n", p[i], a[i], a[i] / a[1], b[i], b[i] / b[1], m[i], m[1] > 0 ? m[i] / m[1] : 0
+			printf "%-8s %12.1f %6.2fx %12.1f %6.2fx %14.1f %6.2fx\n", p[i], a[i], a[i] / a[1], b[i], b[i] / b[1], m[i], (m[1] > 0 ? m[i] / m[1] : 0)
 	}'
 }
 
 startup() {
 	echo "1..1"
+	ok=1
 	startup_hugepages
 	bind_nics
 	mkdir -p /var/run /dev/pts
@@ -490,7 +493,11 @@ startup() {
 		for mb in "$DPDK_BENCH_MB" $((DPDK_BENCH_MB * 2)); do
 			for path in legacy cdev getpa; do
 				ms=$(startup_one $path "$mb") || { echo "$ms"; exit 1; }
-				[ $rep -gt 1 ] || startup_path_ok $path
+				if [ $rep = 1 ]; then
+					startup_path_ok $path
+					# where the time goes: testpmd's lines, stamped
+					sed "s/^/  | $path -m $mb: /" $OUT
+				fi
 				echo "run $path $mb $rep $ms" | tee -a $rows
 			done
 		done
@@ -499,7 +506,12 @@ startup() {
 	startup_table <$rows | tee /tmp/startup.table
 	[ "$(grep -c '^[lcg]' /tmp/startup.table)" -eq 3 ]
 	tap $? "start-up measured: $DPDK_BENCH_REPS repetitions of 3 paths, -m $DPDK_BENCH_MB and $((DPDK_BENCH_MB * 2))"
-	echo "dpdk: PASS (run startup)"
+	if [ $ok = 1 ]; then
+		echo "dpdk: PASS (run startup)"
+		return 0
+	fi
+	echo "dpdk: FAIL (run startup)"
+	return 1
 }
 
 if [ "$RUN" = startup ]; then
