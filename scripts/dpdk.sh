@@ -14,7 +14,8 @@
 # the one built with clients/dpdk's patches, vm/dpdk.sh, its helper
 # (vm/dpdk_helper.c) and a suite list with one suite a run (vm/dpdk.sh:
 # dpdk_legacy, dpdk_getpa, dpdk_cdev, dpdk_nocap_snapshot; with DPDK= one
-# suite, dpdk), boots scripts/vm.sh in mode dpdk (two e1000 on one QEMU
+# suite, dpdk; with startup, dpdk_startup in each of two boots), boots
+# scripts/vm.sh in mode dpdk (two e1000 on one QEMU
 # hub) and judges the log with scripts/results.sh (TAP, guest end, no kernel
 # splat; its "N passed, N failed" also in build/logs/dpdk-<flavor>.summary
 # for CI).
