@@ -14,15 +14,16 @@
 #                 Debian's and the DPDK snapshot's, built, on both paths: docs/dpdk.md);
 #                 DPDK_CDEV=1 (with DPDK=) hides /dev/vfio/vfio in the guest (the cdev path);
 #                 DPDK_IO_SECS, DPDK_HUGEPAGES, DPDK_NICS: see scripts/dpdk.sh
+#   DPDK_BENCH_REPS, DPDK_BENCH_MB, DPDK_BENCH_WALLCLOCK  make dpdk-bench: see scripts/dpdk.sh
 
 SHELL := /bin/bash
 FLAVOR := $(if $(filter 1 y yes true,$(DEBUG)),debug,vm)
 S := scripts
 
 export TREE PATCHES_DIR SHARED_DIR MIRROR_DIR SUITES_FILE SUITES CMD VM_TIMEOUT VM_APPEND VERBOSE
-export DPDK DPDK_CDEV DPDK_IO_SECS DPDK_HUGEPAGES DPDK_NICS
+export DPDK DPDK_CDEV DPDK_IO_SECS DPDK_HUGEPAGES DPDK_NICS DPDK_BENCH_REPS DPDK_BENCH_MB DPDK_BENCH_WALLCLOCK
 
-.PHONY: help deps base tree export kernel selftests demo initramfs check run shell vm bench dpdk kci lint series-check clean
+.PHONY: help deps base tree export kernel selftests demo initramfs check run shell vm bench dpdk dpdk-bench kci lint series-check clean
 
 help:
 	@echo 'make check [DEBUG=1]  build everything, boot the VM, run the suites, print TAP'
@@ -38,6 +39,8 @@ help:
 	@echo '                      on them through vfio-pci no-IOMMU (IOVA as PA): legacy group path,'
 	@echo '                      cdev path, GET_PA without CAP_SYS_ADMIN; io forwarding, then an'
 	@echo '                      integrity burst; ends "dpdk: PASS|FAIL"'
+	@echo 'make dpdk-bench       EAL start-up time of the three DPDK paths, 2 MiB and 1 GiB hugepages'
+	@echo '                      (two boots; table with ratios; not in CI: docs/dpdk.md)'
 	@echo 'make kci              kernel CI'"'"'s way: run_kselftest.sh of an installed kselftest tree'
 	@echo '                      (iommu, vfio) on a kernel from the fragments alone, then on the'
 	@echo '                      vm kernel (build/logs/check-kci-{off,on}.log)'
@@ -95,6 +98,10 @@ bench:
 
 dpdk:
 	@$(S)/dpdk.sh $(FLAVOR)
+
+# EAL start-up of the three DPDK paths, two boots (docs/dpdk.md); not in CI.
+dpdk-bench:
+	@$(S)/dpdk.sh $(FLAVOR) startup
 
 # Kernel CI's way (docs/harness.md): run_kselftest.sh of an installed
 # kselftest tree (iommu, vfio) on a kernel from the fragments alone, then on

@@ -1,6 +1,10 @@
 #!/usr/bin/env bash
 # make dpdk: DPDK's testpmd on two emulated e1000 NICs in no-IOMMU mode.
-#   dpdk.sh [vm|debug]
+#   dpdk.sh [vm|debug]           the runs below (make dpdk)
+#   dpdk.sh [vm|debug] startup   make dpdk-bench: EAL start-up time of the
+#                                three paths, one boot with 2 MiB hugepages
+#                                and one with 1 GiB ones (docs/dpdk.md);
+#                                the table also in build/logs/dpdk-startup-<flavor>.txt
 # Builds the DPDK snapshot's testpmd (scripts/dpdk-build.sh), runs the build
 # steps of make check (deps, base, tree, kernel, selftests, demo, initramfs),
 # then appends a second cpio archive to the initramfs
@@ -10,7 +14,8 @@
 # the one built with clients/dpdk's patches, vm/dpdk.sh, its helper
 # (vm/dpdk_helper.c) and a suite list with one suite a run (vm/dpdk.sh:
 # dpdk_legacy, dpdk_getpa, dpdk_cdev, dpdk_nocap_snapshot; with DPDK= one
-# suite, dpdk), boots scripts/vm.sh in mode dpdk (two e1000 on one QEMU
+# suite, dpdk; with startup, dpdk_startup in each of two boots), boots
+# scripts/vm.sh in mode dpdk (two e1000 on one QEMU
 # hub) and judges the log with scripts/results.sh (TAP, guest end, no kernel
 # splat; its "N passed, N failed" also in build/logs/dpdk-<flavor>.summary
 # for CI).
@@ -32,12 +37,19 @@
 #   DPDK_HUGEPAGES=N  set vm.nr_hugepages to N in the guest first (default:
 #                     the boot's 64 pages of 2 MiB)
 #   DPDK_NICS=N       e1000 NICs on the hub (default 2; testpmd needs 2)
+#   DPDK_BENCH_REPS=N startup: repetitions (default 3; the median counts)
+#   DPDK_BENCH_MB=N   startup: testpmd runs with -m N and -m 2N (default
+#                     1024; a multiple of 1024, for the 1 GiB pages)
+#   DPDK_BENCH_WALLCLOCK=1  startup: TCG wall-clock time instead of guest
+#                     instructions (QEMU -icount shift=0, as make bench)
 set -euo pipefail
 # shellcheck source=scripts/lib.sh
 . "$(dirname "$0")/lib.sh"
 
 flavor=${1:-vm}
+what=${2:-test}
 flavor_check "$flavor"
+case $what in test | startup) ;; *) die "unknown run '$what' (nothing, or startup)" ;; esac
 S=$REPO/scripts
 OUT=$BUILD/dpdk
 # The PMD plugins testpmd needs for the e1000 NICs (EAL loads every plugin of
@@ -188,6 +200,10 @@ write_suites() {
 		printf 'dpdk 300 sh /harness/dpdk.sh custom\n'
 		return
 	fi
+	if [ "$what" = startup ]; then
+		printf 'dpdk_startup 3000 sh /harness/dpdk.sh startup\n'
+		return
+	fi
 	printf 'dpdk_legacy 300 sh /harness/dpdk.sh legacy\n'
 	printf 'dpdk_getpa 300 sh /harness/dpdk.sh getpa\n'
 	printf 'dpdk_cdev 300 sh /harness/dpdk.sh cdev\n'
@@ -220,16 +236,69 @@ write_conf() {
 	printf 'DPDK_IO_SECS=%s\n' "${DPDK_IO_SECS:-5}"
 	printf 'DPDK_HUGEPAGES=%s\n' "${DPDK_HUGEPAGES:-}"
 	printf 'DPDK_NICS=%s\n' "${DPDK_NICS:-2}"
+	printf 'DPDK_BENCH_REPS=%s\n' "${DPDK_BENCH_REPS:-3}"
+	printf 'DPDK_BENCH_MB=%s\n' "${DPDK_BENCH_MB:-1024}"
+	# what the guest's clock measures (the table's title)
+	if [ -n "${DPDK_BENCH_WALLCLOCK:-}" ]; then
+		printf "DPDK_BENCH_CLOCK=', TCG wall clock'\n"
+	else
+		printf "DPDK_BENCH_CLOCK=' = million guest instructions'\n"
+	fi
 }
 
 check_numbers() {
 	local v
-	for v in DPDK_IO_SECS DPDK_HUGEPAGES DPDK_NICS; do
+	for v in DPDK_IO_SECS DPDK_HUGEPAGES DPDK_NICS DPDK_BENCH_REPS DPDK_BENCH_MB; do
 		case ${!v:-} in
 		'' | *[!0-9]*) [ -z "${!v:-}" ] || die "$v=${!v}: not a number" ;;
 		esac
 	done
 	case ${DPDK_CDEV:-} in '' | 0 | 1) ;; *) die "DPDK_CDEV=$DPDK_CDEV: use 1 (or nothing)" ;; esac
+	[ "$what" != startup ] || [ -z "${DPDK:-}" ] || die "DPDK=$DPDK: make dpdk-bench measures the three DPDKs of make dpdk, not another"
+	if [ $((${DPDK_BENCH_MB:-1024} % 1024)) -ne 0 ] || [ "${DPDK_BENCH_MB:-1024}" -eq 0 ]; then
+		die "DPDK_BENCH_MB=$DPDK_BENCH_MB: not a positive multiple of 1024 (the 1 GiB hugepages)"
+	fi
+	[ "${DPDK_BENCH_REPS:-3}" -gt 0 ] || die "DPDK_BENCH_REPS=$DPDK_BENCH_REPS: at least 1"
+}
+
+# startup_boot PAGE: one boot for make dpdk-bench with hugepages of PAGE (2M
+# or 1G) only, enough for testpmd's -m 2N; the table is printed at its end.
+startup_boot() {
+	local page=$1 mb=${DPDK_BENCH_MB:-1024} log hp err mem
+	log=$LOGS/dpdk-startup-$page-$flavor$(tree_suffix).log
+	if [ "$page" = 2M ]; then
+		hp="hugepagesz=2M hugepages=$((mb + 64))" mem=$((mb * 2 / 1024 + 2))
+	else
+		# 1 GiB pages are reserved at boot from 1 GiB-aligned free
+		# ranges: with 4 GiB the kernel found none (initrd, PCI hole)
+		hp="default_hugepagesz=1G hugepagesz=1G hugepages=$((mb * 2 / 1024 + 1))" mem=$((mb * 2 / 1024 + 4))
+	fi
+	VM_ICOUNT=$([ -n "${DPDK_BENCH_WALLCLOCK:-}" ] || echo 1) VM_LOG=$log VM_MEM=${mem}G VM_HUGEPAGES=$hp \
+		VM_INITRD=$OUT/initramfs-$flavor$(tree_suffix).cpio "$S/vm.sh" "$flavor" dpdk || return 1
+	err=$(guest_error "$log")
+	[ -z "$err" ] || die "$err"
+	"$S/results.sh" "$log" "${log%.log}.summary" || return 1
+	# the guest's table: from its title to the getpa row
+	sed -n 's/\r$//; /^start-up, /,/^getpa /p' "$log" >>"$table"
+	echo >>"$table"
+}
+
+# make dpdk-bench: the two boots, then both tables.
+startup_main() {
+	local rc=0 page
+	table=$LOGS/dpdk-startup-$flavor$(tree_suffix).txt
+	: >"$table"
+	for page in 2M 1G; do
+		startup_boot "$page" || rc=1
+	done
+	echo
+	cat "$table"
+	if [ "$rc" -eq 0 ] && [ "$(grep -c '^getpa ' "$table")" -eq 2 ]; then
+		echo "dpdk-bench: PASS (table: $table)"
+	else
+		echo "dpdk-bench: FAIL: see the output above and $LOGS/dpdk-startup-*-$flavor$(tree_suffix).log"
+		return 1
+	fi
 }
 
 # The initramfs of make check with the DPDK cpio appended.
@@ -279,6 +348,10 @@ main() {
 	"$S/initramfs.sh" "$flavor"
 	build_initramfs
 	export SUITES_FILE=$OUT/suites DPDK_NICS=${DPDK_NICS:-2}
+	if [ "$what" = startup ]; then
+		startup_main
+		return
+	fi
 	VM_INITRD=$OUT/initramfs-$flavor$(tree_suffix).cpio "$S/vm.sh" "$flavor" dpdk || rc=$?
 	err=$(guest_error "$log")
 	[ -z "$err" ] || die "$err"

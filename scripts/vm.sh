@@ -8,6 +8,7 @@
 #   cmd    make vm: CMD in the guest; log build/logs/cmd-<flavor>.log
 #   dpdk   the suites of SUITES_FILE (scripts/dpdk.sh: testpmd) with DPDK_NICS
 #          (default 2) e1000 NICs on one QEMU hub; log build/logs/dpdk-<flavor>.log
+#          (make dpdk-bench: VM_LOG, VM_MEM and VM_HUGEPAGES, below)
 # QEMU runs as a child of this script; on exit, Ctrl-C or a timeout it is
 # killed, so no QEMU is left behind. Two host-side watchdogs name the suite
 # that hung: one for the whole run (VM_TIMEOUT, default: the sum of the
@@ -17,6 +18,10 @@
 # device (HOTPLUG_*) through QEMU's QMP socket: the protocol is in docs/protocol.md
 # (docs/protocol.md, "Host requests"); what the host did is in the events file
 # build/logs/<mode>-<flavor>.host, not in the serial log.
+# VM_LOG (the serial log's path), VM_MEM (guest memory, default 3G) and
+# VM_HUGEPAGES (the kernel's hugepage options, default
+# "hugepagesz=2M hugepages=64"; not in mode bench) override the defaults;
+# VM_ICOUNT=1 counts guest instructions as time, as mode bench does.
 # Exit status: 0 when the guest powered off by itself, 2 on a host timeout,
 # 1 on other errors. Judging the log is scripts/results.sh's job.
 set -euo pipefail
@@ -32,7 +37,7 @@ case $mode in check | run | shell | bench | cmd | dpdk) ;; *) die "unknown mode 
 
 kernel=$(kernel_out "$flavor")/arch/x86/boot/bzImage
 initrd=${VM_INITRD:-$(initramfs_out "$flavor")}
-log=$LOGS/$mode-$flavor$(tree_suffix).log
+log=${VM_LOG:-$LOGS/$mode-$flavor$(tree_suffix).log}
 events=${log%.log}.host # host events (docs/protocol.md), never in the guest's log
 # Debug kernels (KASAN, lockdep, kmemleak) are several times slower.
 scale=1
@@ -44,7 +49,7 @@ APPEND="console=ttyS0 loglevel=5 vfio.enable_unsafe_noiommu_mode=1 panic=-1"
 # The benchmark (bench/README.md) needs 1 GiB of 2 MiB hugepages and one
 # 1 GiB hugepage, so a CPU model with pdpe1gb and more memory.
 # make dpdk: DPDK needs SSE4.2 and more, which QEMU's default CPU model lacks.
-MEM=3G
+MEM=${VM_MEM:-3G}
 CPU=()
 [ "$mode" != dpdk ] || CPU=(-cpu max)
 if [ "$mode" = bench ]; then
@@ -52,7 +57,7 @@ if [ "$mode" = bench ]; then
 	MEM=6G
 	CPU=(-cpu max)
 else
-	APPEND+=" hugepagesz=2M hugepages=64"
+	APPEND+=" ${VM_HUGEPAGES:-hugepagesz=2M hugepages=64}"
 fi
 # PCI interrupt routing through ACPI makes every pci_enable_device(), so every
 # open and close of a vfio-pci device, run AML in the emulator: about 370 ms
@@ -98,7 +103,8 @@ QEMU=(qemu-system-x86_64 -accel tcg -machine pc "${CPU[@]}" -smp 2 -m "$MEM"
 # The benchmark counts guest instructions as time (-icount shift=0: one
 # instruction is one ns of guest time), so its figures do not move with the
 # load on the host; BENCH_WALLCLOCK=1 measures TCG wall-clock time instead.
-if [ "$mode" = bench ] && [ -z "${BENCH_WALLCLOCK:-}" ]; then
+# make dpdk-bench asks for the same with VM_ICOUNT=1.
+if { [ "$mode" = bench ] && [ -z "${BENCH_WALLCLOCK:-}" ]; } || [ -n "${VM_ICOUNT:-}" ]; then
 	QEMU+=(-icount "shift=0,sleep=off")
 fi
 # make dpdk: e1000 NICs (8086:100e) on one hub, so what one sends the other

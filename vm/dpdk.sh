@@ -14,6 +14,9 @@
 #                     /dev/vfio/vfio stays, EAL is told --vfio-mode=cdev
 #                     (run it before the runs that remove /dev/vfio/vfio)
 #     custom          make dpdk DPDK=prefix [DPDK_CDEV=1]: that testpmd
+#     startup         make dpdk-bench: EAL start-up time of the legacy, cdev
+#                     and getpa testpmds on the boot's default hugepage size
+#                     (see startup() below); prints a table, no forwarding
 #
 # Binds the e1000 NICs (8086:100e) to vfio-pci in no-IOMMU mode and runs
 # dpdk-testpmd on the first two with IOVA as PA:
@@ -40,7 +43,7 @@
 # "dpdk: error: ..." and exit 1.
 RUN=${1:-custom}
 TESTPMD=/usr/bin/dpdk-testpmd DPDK_LIBPATH='' DPDK_PLUGIN_DIRS='' DPDK_CDEV='' DPDK_IO_SECS=5 DPDK_HUGEPAGES=''
-SNAPSHOT_TESTPMD='' GETPA_TESTPMD=''
+SNAPSHOT_TESTPMD='' GETPA_TESTPMD='' DPDK_BENCH_REPS=3 DPDK_BENCH_MB=1024 DPDK_BENCH_CLOCK=''
 # shellcheck disable=SC1091 # written by scripts/dpdk.sh
 [ ! -r /harness/dpdk.conf ] || . /harness/dpdk.conf
 HELPER=/harness/dpdk_helper
@@ -77,7 +80,8 @@ select_run() {
 	nocap_snapshot) TESTPMD=$SNAPSHOT_TESTPMD CDEV=1 NOCAP=1 EXPECT=fail ;;
 	getpa) TESTPMD=$GETPA_TESTPMD NOCAP=1 ;;
 	custom) CDEV=$DPDK_CDEV ;;
-	*) error "unknown run '$RUN' (legacy, cdev, nocap_snapshot, getpa, custom)" ;;
+	startup) ;;
+	*) error "unknown run '$RUN' (legacy, cdev, nocap_snapshot, getpa, custom, startup)" ;;
 	esac
 }
 
@@ -388,6 +392,133 @@ group_path() {
 	*) echo "cdev" ;;
 	esac
 }
+
+# --- make dpdk-bench: EAL start-up, measured --------------------------------
+#
+# Each of the three testpmds (PATH legacy: Debian's on the group path; cdev:
+# the snapshot with /dev/vfio/vfio hidden, IOVA from pagemap; getpa: the
+# patched snapshot without CAP_SYS_ADMIN, --vfio-mode=cdev, IOVA from
+# IOMMU_IOAS_NOIOMMU_GET_PA) is started with -m MB (that much hugepage memory
+# allocated, mapped for DMA and given its IOVA during rte_eal_init()) and
+# timed by dpdk_helper stamp from just before its fork to testpmd's first
+# line after rte_eal_init() returns ("Interactive-mode selected"), then
+# killed. That is EAL's initialisation (for legacy, with the dynamic
+# loading of DPDK's libraries and plugins), the probe of one e1000 (the
+# first device gets the IOAS or container set up, a second adds nothing but
+# the e1000 PMD's own 18 s of busy waits under TCG) included. Each
+# repetition runs every PATH with MB and 2 x MB, interleaved; the memory
+# part is the difference: what DPDK_BENCH_MB more of hugepages cost
+# (hugepage faults and zeroing, pagemap or GET_PA, the IOAS maps).
+
+# The hugepage directory of the boot's default size (hugetlbfs's mount).
+startup_hugepages() {
+	PG_KB=$(awk '$1 == "Hugepagesize:" { print $2 }' /proc/meminfo)
+	hpdir=/sys/kernel/mm/hugepages/hugepages-${PG_KB}kB
+	free=$(cat "$hpdir/free_hugepages" 2>/dev/null || echo 0)
+	need=$((DPDK_BENCH_MB * 2 * 1024 / PG_KB))
+	[ "$free" -ge "$need" ] ||
+		error "no hugepages: $free free $((PG_KB / 1024)) MiB pages, make dpdk-bench wants $need ($((DPDK_BENCH_MB * 2)) MiB)"
+	echo "# hugepages: $free of $((PG_KB / 1024)) MiB free, hugetlbfs on /dev/hugepages"
+}
+
+# startup_one PATH MB: one timed start of PATH's testpmd with -m MB; prints
+# the milliseconds, testpmd's lines go to $OUT.
+startup_one() {
+	wrap='' opts='' bin=$GETPA_TESTPMD
+	case $1 in
+	legacy) bin=/usr/bin/dpdk-testpmd ;;
+	cdev) bin=$SNAPSHOT_TESTPMD ;;
+	getpa) wrap="$HELPER nocap" opts=--vfio-mode=cdev ;;
+	esac
+	if [ "$1" = cdev ]; then mv /dev/vfio/vfio /dev/vfio/.vfio-hidden; fi
+	# shellcheck disable=SC2086 # the nocap wrapper, the option
+	$HELPER stamp 'Interactive-mode selected' timeout 600 $wrap "$bin" -l 0,1 -n 1 \
+		--iova-mode=pa --no-shconf --no-telemetry --huge-unlink -m "$2" $opts \
+		-a "$BDF0" -- -i >$OUT 2>&1
+	st=$?
+	if [ "$1" = cdev ]; then mv /dev/vfio/.vfio-hidden /dev/vfio/vfio; fi
+	[ $st = 0 ] || { sed 's/^/  | /' $OUT; error "run startup: $1 testpmd with -m $2 did not start (status $st)"; }
+	sed -n 's/^stamp: //p' $OUT
+}
+
+# The paths each testpmd must have taken (its EAL's line), the first time.
+startup_path_ok() {
+	case $1 in
+	legacy) grep -q 'Using IOMMU type 8 (No-IOMMU)' $OUT ;;
+	cdev) grep -q 'cdev mode, IOVA as PA' $OUT ;;
+	getpa) grep -q 'physical addresses from IOMMU_IOAS_NOIOMMU_GET_PA' $OUT ;;
+	esac || { sed 's/^/  | /' $OUT; error "run startup: $1 testpmd did not take its path"; }
+}
+
+# The table: median of the repetitions (lines "run PATH MB REP MS" on stdin).
+startup_table() {
+	awk -v mb="$DPDK_BENCH_MB" -v pg="$((PG_KB / 1024))" -v clock="$DPDK_BENCH_CLOCK" '
+	function median(k,   n, i, j, t, v) {
+		n = split(runs[k], v, " ")
+		for (i = 1; i <= n; i++)
+			for (j = i + 1; j <= n; j++)
+				if (v[j] < v[i]) { t = v[i]; v[i] = v[j]; v[j] = t }
+		return n % 2 ? v[(n + 1) / 2] : (v[n / 2] + v[n / 2 + 1]) / 2
+	}
+	$1 == "run" { runs[$2 " " $3] = runs[$2 " " $3] " " $5; reps = $4 }
+	END {
+		printf "start-up, %d MiB hugepages, median of %d (ms%s; ratio against legacy)\n", pg, reps, clock
+		printf "%-8s %12s %7s %12s %7s %14s %7s\n", "path", "EAL -m " mb, "ratio", "EAL -m " 2 * mb, "ratio", "memory/" mb "M", "ratio"
+		np = split("legacy cdev getpa", p, " ")
+		for (i = 1; i <= np; i++) {
+			a[i] = median(p[i] " " mb); b[i] = median(p[i] " " 2 * mb); m[i] = b[i] - a[i]
+		}
+		for (i = 1; i <= np; i++)
+			printf "%-8s %12.1f %6.2fx %12.1f %6.2fx %14.1f %6.2fx\n", p[i], a[i], a[i] / a[1], b[i], b[i] / b[1], m[i], (m[1] > 0 ? m[i] / m[1] : 0)
+	}'
+}
+
+startup() {
+	echo "1..1"
+	ok=1
+	startup_hugepages
+	bind_nics
+	mkdir -p /var/run /dev/pts
+	chmod 755 /
+	# dpdk_helper stamp's pseudo terminal
+	grep -q ' /dev/pts devpts ' /proc/mounts || mount -t devpts devpts /dev/pts ||
+		error "cannot mount devpts on /dev/pts (dpdk_helper stamp needs a pseudo terminal)"
+	for bin in /usr/bin/dpdk-testpmd "$SNAPSHOT_TESTPMD" "$GETPA_TESTPMD"; do
+		if [ -z "$bin" ] || [ ! -x "$bin" ]; then error "testpmd missing: '$bin' is not in the initramfs (run startup)"; fi
+	done
+	rows=/tmp/startup.rows
+	: >$rows
+	rep=1
+	while [ $rep -le "$DPDK_BENCH_REPS" ]; do
+		for mb in "$DPDK_BENCH_MB" $((DPDK_BENCH_MB * 2)); do
+			for path in legacy cdev getpa; do
+				ms=$(startup_one $path "$mb") || { echo "$ms"; exit 1; }
+				if [ $rep = 1 ]; then
+					startup_path_ok $path
+					# where the time goes: testpmd's lines, stamped
+					sed "s/^/  | $path -m $mb: /" $OUT
+				fi
+				echo "run $path $mb $rep $ms" | tee -a $rows
+			done
+		done
+		rep=$((rep + 1))
+	done
+	startup_table <$rows | tee /tmp/startup.table
+	[ "$(grep -c '^[lcg]' /tmp/startup.table)" -eq 3 ]
+	tap $? "start-up measured: $DPDK_BENCH_REPS repetitions of 3 paths, -m $DPDK_BENCH_MB and $((DPDK_BENCH_MB * 2))"
+	if [ $ok = 1 ]; then
+		echo "dpdk: PASS (run startup)"
+		return 0
+	fi
+	echo "dpdk: FAIL (run startup)"
+	return 1
+}
+
+if [ "$RUN" = startup ]; then
+	select_run
+	startup
+	exit
+fi
 
 select_run
 check_hugepages
