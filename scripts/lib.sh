@@ -211,6 +211,25 @@ sha256_ok() {
 	return 1
 }
 
+# apt_download_dir APTDIR LINE DLDIR FILES WHAT: set up the private apt
+# configuration APTDIR with the sources LINE (private_apt: sets APT_OPTS in
+# this shell, so never call it in a subshell), update its index and make an
+# empty temporary download directory under DLDIR, in DL_TMP. FILES and
+# WHAT (e.g. "source linux=7.2.13-1") are for the messages. On failure:
+# one clear line, exit 1, nothing left behind.
+DL_TMP=
+apt_download_dir() {
+	local aptdir=$1 line=$2 dl=$3 files=$4 what=$5
+	private_apt "$aptdir" "$line"
+	DL_TMP=$(mktemp -d "$dl/.download.XXXXXX")
+	chmod 755 "$DL_TMP" # apt's _apt user writes the download here
+	say "no $files in $MIRROR_DIR: downloading $what from Debian sid" >&2
+	if ! apt-get -q "${APT_OPTS[@]}" update >&2; then
+		rm -rf "$DL_TMP"
+		die "$what is not in $MIRROR_DIR and the Debian archive cannot be reached"
+	fi
+}
+
 # fetch_deb PACKAGE VERSION DEBFILE SHA256: print the path of a verified
 # copy of Debian's DEBFILE (PACKAGE=VERSION): from $MIRROR_DIR when it is
 # there, else from build/dl (an earlier download), else downloaded from
@@ -228,15 +247,9 @@ fetch_deb() {
 		printf '%s\n' "$dl/$file"
 		return
 	fi
-	private_apt "$BUILD/apt" "$DEBIAN_SID_LINE"
 	mkdir -p "$dl"
-	d=$(mktemp -d "$dl/.download.XXXXXX")
-	chmod 755 "$d" # apt's _apt user writes the download here
-	say "no $file in $MIRROR_DIR: downloading $pkg=$version from Debian sid" >&2
-	if ! apt-get -q "${APT_OPTS[@]}" update >&2; then
-		rm -rf "$d"
-		die "$pkg=$version is not in $MIRROR_DIR and the Debian archive cannot be reached"
-	fi
+	apt_download_dir "$BUILD/apt" "$DEBIAN_SID_LINE" "$dl" "$file" "$pkg=$version"
+	d=$DL_TMP
 	if ! (cd "$d" && apt-get -q "${APT_OPTS[@]}" download "$pkg=$version") >&2 ||
 		[ ! -f "$d/$file" ]; then
 		rm -rf "$d"
@@ -275,14 +288,9 @@ fetch_dsc() {
 		fi
 	done
 	if [ ${#missing[@]} -gt 0 ]; then
-		private_apt "$BUILD/apt-src" "$DEBIAN_SID_SRC_LINE"
-		d=$(mktemp -d "$dl/.download.XXXXXX")
-		chmod 755 "$d" # apt's _apt user writes the download here
-		say "no ${missing[*]} in $MIRROR_DIR: downloading source $pkg=$version from Debian sid" >&2
-		if ! apt-get -q "${APT_OPTS[@]}" update >&2; then
-			rm -rf "$d"
-			die "source $pkg=$version is not in $MIRROR_DIR and the Debian archive cannot be reached"
-		fi
+		apt_download_dir "$BUILD/apt-src" "$DEBIAN_SID_SRC_LINE" "$dl" \
+			"${missing[*]}" "source $pkg=$version"
+		d=$DL_TMP
 		if ! (cd "$d" && apt-get -q "${APT_OPTS[@]}" source --download-only "$pkg=$version") >&2; then
 			rm -rf "$d"
 			die "source $pkg=$version is not in $MIRROR_DIR and could not be downloaded from Debian sid"
