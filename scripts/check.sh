@@ -70,6 +70,9 @@ main() {
 	rm -f "$summary"
 	[ "$mode" != check ] || select_suites
 	[ "$mode" != cmd ] || [ -n "${CMD:-}" ] || die "make vm needs CMD='a command for the guest'"
+	[ -z "${BENCH_O2:-}" ] || { [ "$mode" = bench ] && [ "$flavor" = vm ]; } ||
+		die "BENCH_O2=1 is for make bench (the vm flavor) only"
+	[ -z "${BENCH_O2:-}" ] || say "BENCH_O2=1: the kernel is built -O2 (configs/o2.config), in $(kernel_out "$flavor")"
 	step deps "$S/deps.sh"
 	step base "$S/base.sh"
 	if [ "$TREE" = "$MAIN_TREE" ]; then
