@@ -66,7 +66,7 @@ main() {
 	local t0 vmrc=0 rc=0 summary
 	t0=$(now)
 	mkdir -p "$LOGS"
-	summary=$LOGS/$mode-$flavor$(tree_suffix).summary
+	summary=$LOGS/$mode-$flavor$(tree_suffix)$(o2_suffix).summary
 	rm -f "$summary"
 	[ "$mode" != check ] || select_suites
 	[ "$mode" != cmd ] || [ -n "${CMD:-}" ] || die "make vm needs CMD='a command for the guest'"
