@@ -33,6 +33,7 @@ help:
 	@echo "make vm CMD='...'     boot the kernel, run one command in the guest (in /tests), exit with its status"
 	@echo "make check SUITES='noiommu_cdev vfio_*'  only the suites of vm/suites that match"
 	@echo 'make bench            boot the kernel and print the GET_PA benchmark table (bench/)'
+	@echo 'make bench BENCH_O2=1 the same with the kernel built -O2, as distributions do (configs/o2.config)'
 	@echo 'make dpdk [DPDK=prefix] [DPDK_CDEV=1]'
 	@echo '                      build the DPDK snapshot (../shared/dpdk, + clients/dpdk), boot the'
 	@echo '                      kernel with two e1000 NICs wired to each other, run dpdk-testpmd'

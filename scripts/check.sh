@@ -66,10 +66,13 @@ main() {
 	local t0 vmrc=0 rc=0 summary
 	t0=$(now)
 	mkdir -p "$LOGS"
-	summary=$LOGS/$mode-$flavor$(tree_suffix).summary
+	summary=$LOGS/$mode-$flavor$(tree_suffix)$(o2_suffix).summary
 	rm -f "$summary"
 	[ "$mode" != check ] || select_suites
 	[ "$mode" != cmd ] || [ -n "${CMD:-}" ] || die "make vm needs CMD='a command for the guest'"
+	[ -z "${BENCH_O2:-}" ] || { [ "$mode" = bench ] && [ "$flavor" = vm ]; } ||
+		die "BENCH_O2=1 is for make bench (the vm flavor) only"
+	[ -z "${BENCH_O2:-}" ] || say "BENCH_O2=1: the kernel is built -O2 (configs/o2.config), in $(kernel_out "$flavor")"
 	step deps "$S/deps.sh"
 	step base "$S/base.sh"
 	if [ "$TREE" = "$MAIN_TREE" ]; then

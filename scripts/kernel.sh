@@ -17,7 +17,7 @@ flavor=${1:-vm}
 flavor_check "$flavor"
 flavor=$(kernel_flavor "$flavor")
 out=$(kernel_out "$flavor")
-log=$LOGS/kernel-$flavor$(tree_suffix).log
+log=$LOGS/kernel-$flavor$(tree_suffix)$(o2_suffix).log
 mapfile -t frags < <(vm_fragments "$TREE" "$flavor")
 
 export CCACHE_BASEDIR=${CCACHE_BASEDIR:-$REPO}

@@ -86,8 +86,12 @@ tree_suffix() {
 	fi
 }
 
+# make bench BENCH_O2=1: the same kernel built -O2 (configs/o2.config), as
+# distributions build, instead of tinyconfig's -Os, in its own directory.
+o2_suffix() { [ -z "${BENCH_O2:-}" ] || printf -- '-o2'; }
+
 # Output locations for a flavor (vm or debug).
-kernel_out() { printf '%s/kernel-%s%s' "$BUILD" "$(kernel_flavor "$1")" "$(tree_suffix)"; }
+kernel_out() { printf '%s/kernel-%s%s%s' "$BUILD" "$(kernel_flavor "$1")" "$(tree_suffix)" "$(o2_suffix)"; }
 # The kernel-CI flavors share one kselftest tree (uapi headers do not
 # depend on the config), so make kci builds it once.
 selftests_out() {
@@ -329,7 +333,8 @@ DPDK_PATCHES_DIR=${DPDK_PATCHES_DIR:-$REPO/clients/dpdk}
 # the guest runs (tools/testing/selftests/{iommu,vfio}/config, where they
 # exist), then configs/vm.config, then configs/FLAVOR.config (debug). For
 # kci-off: the fragments, then configs/kci-off.config (what kernel CI's base
-# config gives, nothing of the series).
+# config gives, nothing of the series). With BENCH_O2=1, configs/o2.config
+# last.
 vm_fragments() {
 	local t flavor
 	flavor=$(kernel_flavor "${2:-vm}")
@@ -339,6 +344,7 @@ vm_fragments() {
 	done
 	[ "$flavor" = kci-off ] || printf '%s\n' "$REPO/configs/vm.config"
 	[ "$flavor" = vm ] || printf '%s\n' "$REPO/configs/$flavor.config"
+	[ -z "${BENCH_O2:-}" ] || printf '%s\n' "$REPO/configs/o2.config"
 }
 
 # fragment_settings FRAGMENT...: "SYM=VALUE" for every setting of the

@@ -37,7 +37,7 @@ case $mode in check | run | shell | bench | cmd | dpdk) ;; *) die "unknown mode 
 
 kernel=$(kernel_out "$flavor")/arch/x86/boot/bzImage
 initrd=${VM_INITRD:-$(initramfs_out "$flavor")}
-log=${VM_LOG:-$LOGS/$mode-$flavor$(tree_suffix).log}
+log=${VM_LOG:-$LOGS/$mode-$flavor$(tree_suffix)$(o2_suffix).log}
 events=${log%.log}.host # host events (docs/protocol.md), never in the guest's log
 # Debug kernels (KASAN, lockdep, kmemleak) are several times slower.
 scale=1
