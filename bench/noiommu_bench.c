@@ -82,6 +82,16 @@ static struct figure measure(double (*fn)(void *arg), void *arg)
 	return f;
 }
 
+static struct figure median_of(double *v, int n)
+{
+	struct figure f;
+
+	qsort(v, n, sizeof(v[0]), cmp_double);
+	f.median = v[n / 2];
+	f.spread = f.median ? (v[n - 1] - v[0]) / f.median : 0;
+	return f;
+}
+
 /*
  * Interleave two operations round by round and return the median of the
  * per-round ratios b/a: a change of machine load between rounds affects both
@@ -475,15 +485,9 @@ static void startup_measure(struct startup *s)
 		startup_round(s, r);
 	/* Round 0 was the warm-up */
 	for (w = 0; w < NR_WAYS; w++)
-		for (st = 0; st < NR_STEPS; st++) {
-			double *v = s->ns[w][st] + 1;
-			struct figure *f = &s->fig[w][st];
-
-			qsort(v, STARTUP_ROUNDS, sizeof(v[0]), cmp_double);
-			f->median = v[STARTUP_ROUNDS / 2];
-			f->spread = f->median ?
-				(v[STARTUP_ROUNDS - 1] - v[0]) / f->median : 0;
-		}
+		for (st = 0; st < NR_STEPS; st++)
+			s->fig[w][st] = median_of(s->ns[w][st] + 1,
+						  STARTUP_ROUNDS);
 }
 
 /* --- device setup -------------------------------------------------------- */
@@ -570,16 +574,6 @@ struct teardown {
 	double fd_ns[STARTUP_ROUNDS + 1];
 	struct figure dev, fd, total;
 };
-
-static struct figure median_of(double *v, int n)
-{
-	struct figure f;
-
-	qsort(v, n, sizeof(v[0]), cmp_double);
-	f.median = v[n / 2];
-	f.spread = f.median ? (v[n - 1] - v[0]) / f.median : 0;
-	return f;
-}
 
 /*
  * A driver's life: open the device cdev and /dev/iommu, bind, attach the
