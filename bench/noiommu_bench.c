@@ -26,6 +26,9 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <sys/vfs.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -34,6 +37,15 @@
 #define SZ_1G (1ULL << 30)
 #ifndef MAP_HUGE_1GB
 #define MAP_HUGE_1GB (30 << 26)
+#endif
+#ifndef MFD_HUGE_2MB
+#define MFD_HUGE_2MB (21U << 26)
+#endif
+#ifndef MFD_HUGE_1GB
+#define MFD_HUGE_1GB (30U << 26)
+#endif
+#ifndef HUGETLBFS_MAGIC
+#define HUGETLBFS_MAGIC 0x958458f6
 #endif
 #define ROUNDS 11
 
@@ -79,6 +91,16 @@ static struct figure measure(double (*fn)(void *arg), void *arg)
 	qsort(v, ROUNDS, sizeof(v[0]), cmp_double);
 	f.median = v[ROUNDS / 2];
 	f.spread = f.median ? (v[ROUNDS - 1] - v[0]) / f.median : 0;
+	return f;
+}
+
+static struct figure median_of(double *v, int n)
+{
+	struct figure f;
+
+	qsort(v, n, sizeof(v[0]), cmp_double);
+	f.median = v[n / 2];
+	f.spread = f.median ? (v[n - 1] - v[0]) / f.median : 0;
 	return f;
 }
 
@@ -155,6 +177,24 @@ static void ioas_map(uint32_t ioas, void *buf, uint64_t len, uint64_t iova)
 
 	if (ioctl(iommufd, IOMMU_IOAS_MAP, &map))
 		die("IOMMU_IOAS_MAP");
+}
+
+/* The first len bytes of a memfd or hugetlbfs file at iova */
+static void ioas_map_file(uint32_t ioas, int fd, uint64_t len, uint64_t iova)
+{
+	struct iommu_ioas_map_file map = {
+		.size = sizeof(map),
+		.flags = IOMMU_IOAS_MAP_FIXED_IOVA | IOMMU_IOAS_MAP_READABLE |
+			 IOMMU_IOAS_MAP_WRITEABLE,
+		.ioas_id = ioas,
+		.fd = fd,
+		.start = 0,
+		.length = len,
+		.iova = iova,
+	};
+
+	if (ioctl(iommufd, IOMMU_IOAS_MAP_FILE, &map))
+		die("IOMMU_IOAS_MAP_FILE");
 }
 
 static void ioas_unmap(uint32_t ioas, uint64_t iova, uint64_t len)
@@ -367,8 +407,19 @@ static void contiguity(const uint64_t *ents, uint64_t n, long *runs,
 
 #define STARTUP_ROUNDS 5
 
-enum { LEGACY, CDEV, DPDK, GETPA, NR_WAYS };
+/*
+ * The first four ways share the buffer (a hugetlb or 4 KiB VMA) and take
+ * turns in every round. The file ways (hugepages only) need hugepages of
+ * their own, which the pool has only once: each runs its rounds alone,
+ * after the VMA buffer is freed (startup_files_measure()).
+ */
+enum { LEGACY, CDEV, DPDK, GETPA, MEMFD, HUGETLBFS, MEMSEG, NR_WAYS };
 enum { PIN, RESOLVE, NR_STEPS };
+
+static const char * const way_name[NR_WAYS] = {
+	"legacy", "cdev", "DPDK cdev", "DPDK GET_PA", "cdev MAP_FILE memfd",
+	"cdev MAP_FILE hugetlbfs", "memseg list",
+};
 
 struct startup {
 	uint32_t ioas;
@@ -377,7 +428,8 @@ struct startup {
 	uint64_t pgsz;		/* the buffer's page size */
 	int pm_fd;
 	uint64_t *ents;		/* pagemap entries, one per page of pgsz */
-	long extents;		/* out: GET_PA calls of the cdev walk */
+	unsigned int measured;	/* the ways measured, 1 << way */
+	long extents[NR_WAYS];	/* out: GET_PA calls of each way's walk */
 	double ns[NR_WAYS][NR_STEPS][STARTUP_ROUNDS + 1];
 	struct figure fig[NR_WAYS][NR_STEPS];
 };
@@ -411,6 +463,27 @@ static uint64_t pagemap_pa(uint64_t ent)
 	return (ent & ((1ULL << 55) - 1)) * SZ_4K;
 }
 
+/*
+ * The cdev way: pin (map at iova 0: va, or the first len bytes of fd if
+ * fd >= 0), then a GET_PA walk reads the table back; then undo it.
+ */
+static void cdev_round(struct startup *s, int way, int r, void *va, int fd)
+{
+	uint64_t t0, t1, t2;
+
+	t0 = now_ns();
+	if (fd >= 0)
+		ioas_map_file(s->ioas, fd, s->len, 0);
+	else
+		ioas_map(s->ioas, va, s->len, 0);
+	t1 = now_ns();
+	s->extents[way] = walk(s->ioas, 0, s->len);
+	t2 = now_ns();
+	s->ns[way][PIN][r] = t1 - t0;
+	s->ns[way][RESOLVE][r] = t2 - t1;
+	ioas_unmap(s->ioas, 0, s->len);
+}
+
 /* One round of each way; every way undoes itself after its round */
 static void startup_round(struct startup *s, int r)
 {
@@ -429,14 +502,7 @@ static void startup_round(struct startup *s, int r)
 		die("munlock");
 
 	/* cdev: IOAS_MAP pins and records, GET_PA reads the table back */
-	t0 = now_ns();
-	ioas_map(s->ioas, s->buf, s->len, 0);
-	t1 = now_ns();
-	s->extents = walk(s->ioas, 0, s->len);
-	t2 = now_ns();
-	s->ns[CDEV][PIN][r] = t1 - t0;
-	s->ns[CDEV][RESOLVE][r] = t2 - t1;
-	ioas_unmap(s->ioas, 0, s->len);
+	cdev_round(s, CDEV, r, s->buf, -1);
 
 	/* DPDK's cdev pattern: pagemap, then one map per page at iova = PA */
 	t0 = now_ns();
@@ -467,23 +533,160 @@ static void startup_round(struct startup *s, int r)
 	ioas_unmap(s->ioas, 0, UINT64_MAX);
 }
 
+/* The figures of the ways in mask; round 0 was the warm-up */
+static void startup_figures(struct startup *s, unsigned int mask)
+{
+	int w, st;
+
+	for (w = 0; w < NR_WAYS; w++) {
+		if (!(mask & 1U << w))
+			continue;
+		for (st = 0; st < NR_STEPS; st++)
+			s->fig[w][st] = median_of(s->ns[w][st] + 1,
+						  STARTUP_ROUNDS);
+	}
+	s->measured |= mask;
+}
+
 static void startup_measure(struct startup *s)
 {
-	int r, w, st;
+	int r;
 
 	for (r = 0; r <= STARTUP_ROUNDS; r++)
 		startup_round(s, r);
-	/* Round 0 was the warm-up */
-	for (w = 0; w < NR_WAYS; w++)
-		for (st = 0; st < NR_STEPS; st++) {
-			double *v = s->ns[w][st] + 1;
-			struct figure *f = &s->fig[w][st];
+	startup_figures(s, 1U << LEGACY | 1U << CDEV | 1U << DPDK |
+			1U << GETPA);
+}
 
-			qsort(v, STARTUP_ROUNDS, sizeof(v[0]), cmp_double);
-			f->median = v[STARTUP_ROUNDS / 2];
-			f->spread = f->median ?
-				(v[STARTUP_ROUNDS - 1] - v[0]) / f->median : 0;
-		}
+/* Pin then resolve, ns: the sum of the two medians, as the totals print */
+static double startup_total(const struct startup *s, int way)
+{
+	return s->fig[way][PIN].median + s->fig[way][RESOLVE].median;
+}
+
+/*
+ * A hugetlbfs directory with pages of pgsz: /dev/hugepages (vm/init mounts
+ * it, 2 MiB pages) or, for 1 GiB pages, a mount of our own in *mnt (to be
+ * umounted by the caller), as DPDK's users mount one per page size.
+ */
+static const char *hugetlbfs_dir(uint64_t pgsz, char *mnt, size_t n)
+{
+	struct statfs st;
+
+	if (!statfs("/dev/hugepages", &st) && st.f_type == HUGETLBFS_MAGIC &&
+	    (uint64_t)st.f_bsize == pgsz) {
+		*mnt = 0;
+		return "/dev/hugepages";
+	}
+	snprintf(mnt, n, "/tmp/noiommu_bench-hugepages-%lluM.XXXXXX",
+		 (unsigned long long)(pgsz >> 20));
+	if (!mkdtemp(mnt))
+		die("mkdtemp for a hugetlbfs mount");
+	if (mount("hugetlbfs", mnt, "hugetlbfs", 0,
+		  pgsz == SZ_1G ? "pagesize=1G" : "pagesize=2M"))
+		die("mount -t hugetlbfs (boot with hugepagesz= of this size)");
+	return mnt;
+}
+
+/*
+ * Free hugepages from the top down. The pool's free list is last in, first
+ * out, and every user here takes its pages from the bottom up: freed from
+ * the top down, they go to the next user in the same physical order, so
+ * that every way walks the same extents (a walk's cost depends on them,
+ * pagemap's one pread per hugepage does not).
+ */
+static void munmap_top_down(char *va, uint64_t len, uint64_t pgsz)
+{
+	while (len) {
+		len -= pgsz;
+		if (munmap(va + len, pgsz))
+			die("munmap");
+	}
+}
+
+static void close_top_down(int fd, uint64_t len, uint64_t pgsz)
+{
+	while (len) {
+		len -= pgsz;
+		if (ftruncate(fd, len))
+			die("ftruncate of a hugetlb file");
+	}
+	close(fd);
+}
+
+/* A populated, unlinked file of len bytes in a hugetlbfs directory */
+static int hugetlbfs_file(const char *dir, uint64_t len)
+{
+	static int seq;
+	char path[PATH_MAX];
+	int fd;
+
+	snprintf(path, sizeof(path), "%s/noiommu_bench.%d.%d", dir,
+		 (int)getpid(), seq++);
+	fd = open(path, O_RDWR | O_CREAT | O_EXCL, 0600);
+	if (fd < 0)
+		die(path);
+	unlink(path);
+	if (ftruncate(fd, len) || fallocate(fd, 0, 0, len))
+		die("sizing and populating a hugetlbfs file");
+	return fd;
+}
+
+/*
+ * The ways through files, for hugepages: IOAS_MAP_FILE of a hugetlb memfd,
+ * the same of a hugetlbfs file, and a memseg list (DPDK without
+ * --single-file-segments: a VA reservation with one hugetlbfs file per page
+ * mapped MAP_FIXED into it back to back, mapped with ONE IOAS_MAP). Each
+ * populates its hugepages before its rounds, as the VMA buffer is, and
+ * frees them after: the pool holds them once.
+ */
+static void startup_files_measure(struct startup *s)
+{
+	uint64_t n = s->len / s->pgsz, i;
+	char mnt[PATH_MAX], *res, *list;
+	const char *dir;
+	int fd, r;
+
+	/* memfd */
+	fd = memfd_create("noiommu_bench", MFD_HUGETLB |
+			  (s->pgsz == SZ_1G ? MFD_HUGE_1GB : MFD_HUGE_2MB));
+	if (fd < 0)
+		die("memfd_create(MFD_HUGETLB)");
+	if (ftruncate(fd, s->len) || fallocate(fd, 0, 0, s->len))
+		die("sizing and populating the hugetlb memfd");
+	for (r = 0; r <= STARTUP_ROUNDS; r++)
+		cdev_round(s, MEMFD, r, NULL, fd);
+	close_top_down(fd, s->len, s->pgsz);
+
+	/* One hugetlbfs file */
+	dir = hugetlbfs_dir(s->pgsz, mnt, sizeof(mnt));
+	fd = hugetlbfs_file(dir, s->len);
+	for (r = 0; r <= STARTUP_ROUNDS; r++)
+		cdev_round(s, HUGETLBFS, r, NULL, fd);
+	close_top_down(fd, s->len, s->pgsz);
+
+	/* A memseg list: a reservation aligned to the page size, a file a page */
+	res = mmap(NULL, s->len + s->pgsz, PROT_NONE,
+		   MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+	if (res == MAP_FAILED)
+		die("reserving the memseg list's VA");
+	list = (char *)(((uintptr_t)res + s->pgsz - 1) & ~(s->pgsz - 1));
+	for (i = 0; i < n; i++) {
+		fd = hugetlbfs_file(dir, s->pgsz);
+		if (mmap(list + i * s->pgsz, s->pgsz, PROT_READ | PROT_WRITE,
+			 MAP_SHARED | MAP_FIXED | MAP_POPULATE, fd, 0) ==
+		    MAP_FAILED)
+			die("mmap of a memseg into the list");
+		close(fd);
+	}
+	for (r = 0; r <= STARTUP_ROUNDS; r++)
+		cdev_round(s, MEMSEG, r, list, -1);
+	munmap_top_down(list, s->len, s->pgsz);
+	munmap(res, s->len + s->pgsz);
+
+	if (*mnt && (umount(mnt) || rmdir(mnt)))
+		die(mnt);
+	startup_figures(s, 1U << MEMFD | 1U << HUGETLBFS | 1U << MEMSEG);
 }
 
 /* --- device setup -------------------------------------------------------- */
@@ -570,16 +773,6 @@ struct teardown {
 	double fd_ns[STARTUP_ROUNDS + 1];
 	struct figure dev, fd, total;
 };
-
-static struct figure median_of(double *v, int n)
-{
-	struct figure f;
-
-	qsort(v, n, sizeof(v[0]), cmp_double);
-	f.median = v[n / 2];
-	f.spread = f.median ? (v[n - 1] - v[0]) / f.median : 0;
-	return f;
-}
 
 /*
  * A driver's life: open the device cdev and /dev/iommu, bind, attach the
@@ -688,8 +881,8 @@ static void startup_row(const char *what, struct figure f)
 
 static void startup_report(struct startup *s, const char *what)
 {
+	unsigned long long n = s->len / s->pgsz;
 	char line[128];
-	struct figure t;
 	int w;
 
 	printf("\nstart-up, %s (%d rounds: median, +- half the spread)\n",
@@ -703,27 +896,37 @@ static void startup_report(struct startup *s, const char *what)
 	startup_row("cdev: pinning: IOAS_MAP (pages that cannot move)",
 		    s->fig[CDEV][PIN]);
 	snprintf(line, sizeof(line), "cdev: GET_PA walk (%ld extents)",
-		 s->extents);
+		 s->extents[CDEV]);
 	startup_row(line, s->fig[CDEV][RESOLVE]);
 	startup_row("DPDK cdev: pagemap (as legacy)", s->fig[DPDK][RESOLVE]);
 	snprintf(line, sizeof(line),
-		 "DPDK cdev: pinning: %llu IOAS_MAP at iova = PA",
-		 (unsigned long long)(s->len / s->pgsz));
+		 "DPDK cdev: pinning: %llu IOAS_MAP at iova = PA", n);
 	startup_row(line, s->fig[DPDK][PIN]);
 	snprintf(line, sizeof(line), "DPDK GET_PA: pinning: %llu IOAS_MAP, one a page",
-		 (unsigned long long)(s->len / s->pgsz));
+		 n);
 	startup_row(line, s->fig[GETPA][PIN]);
-	snprintf(line, sizeof(line), "DPDK GET_PA: %llu GET_PA, one a page",
-		 (unsigned long long)(s->len / s->pgsz));
+	snprintf(line, sizeof(line), "DPDK GET_PA: %llu GET_PA, one a page", n);
 	startup_row(line, s->fig[GETPA][RESOLVE]);
+	for (w = MEMFD; w < NR_WAYS; w++) {
+		if (!(s->measured & 1U << w))
+			continue;
+		if (w == MEMSEG)
+			snprintf(line, sizeof(line),
+				 "%s: pinning: one IOAS_MAP of %llu file%s",
+				 way_name[w], n, n == 1 ? "" : "s");
+		else
+			snprintf(line, sizeof(line),
+				 "%s: pinning: IOAS_MAP_FILE", way_name[w]);
+		startup_row(line, s->fig[w][PIN]);
+		snprintf(line, sizeof(line), "%s: GET_PA walk (%ld extents)",
+			 way_name[w], s->extents[w]);
+		startup_row(line, s->fig[w][RESOLVE]);
+	}
 	for (w = 0; w < NR_WAYS; w++) {
-		static const char * const name[NR_WAYS] = {
-			"total: legacy", "total: cdev", "total: DPDK cdev",
-			"total: DPDK GET_PA" };
-
-		t.median = s->fig[w][PIN].median + s->fig[w][RESOLVE].median;
-		t.spread = 0;
-		printf("  %-52s %12.1f us\n", name[w], t.median / 1e3);
+		if (!(s->measured & 1U << w))
+			continue;
+		snprintf(line, sizeof(line), "total: %s", way_name[w]);
+		printf("  %-52s %12.1f us\n", line, startup_total(s, w) / 1e3);
 	}
 }
 
@@ -735,7 +938,7 @@ int main(int argc, char **argv)
 	struct map_arg m4k, m2m, m4s;
 	struct teardown td2m, td4k;
 	struct pm_arg pm;
-	struct startup su2m, su4k;
+	struct startup su2m, su1g, su4k;
 	struct vfio_device_bind_iommufd bind = { .argsz = sizeof(bind) };
 	uint64_t walk_len_4k = SZ_1G, huge_len = SZ_1G;
 	uint64_t su_len_4k = 256ULL << 20;
@@ -876,6 +1079,12 @@ int main(int argc, char **argv)
 				 .pgsz = SZ_4K, .pm_fd = pm.fd,
 				 .ents = pm.ents };
 	startup_measure(&su4k);
+	/* The 1 GiB page, out of the per-call IOAS (empty now) */
+	ioas_unmap(ioas1g, 0, SZ_1G);
+	su1g = (struct startup){ .ioas = ioas1g, .buf = b1g, .len = SZ_1G,
+				 .pgsz = SZ_1G, .pm_fd = pm.fd,
+				 .ents = pm.ents };
+	startup_measure(&su1g);
 
 	/* Teardown, on a second device with an iommufd of its own */
 	td2m = (struct teardown){ .bdf = noiommu_bdf(bdf), .buf = b2m,
@@ -888,6 +1097,15 @@ int main(int argc, char **argv)
 	td4k = (struct teardown){ .bdf = td2m.bdf, .buf = b4k,
 				  .len = su_len_4k };
 	teardown_measure(&td4k);
+
+	/*
+	 * The file ways need hugepages of their own: the pool has 512 2 MiB
+	 * pages and one 1 GiB page, which the VMA buffers hold until here.
+	 */
+	munmap_top_down(b2m, huge_len, SZ_2M);
+	munmap(b1g, SZ_1G);
+	startup_files_measure(&su2m);
+	startup_files_measure(&su1g);
 
 	printf("noiommu GET_PA benchmark (%s run, %d rounds each: median, +- half the spread)\n",
 	       quick ? "quick" : "full", ROUNDS);
@@ -948,6 +1166,7 @@ int main(int argc, char **argv)
 
 	startup_report(&su2m, quick ? "64 MiB of 2 MiB hugepages" :
 		       "1 GiB of 2 MiB hugepages");
+	startup_report(&su1g, "one 1 GiB hugepage");
 	startup_report(&su4k, quick ? "64 MiB of 4 KiB pages" :
 		       "256 MiB of 4 KiB pages");
 
@@ -982,6 +1201,31 @@ int main(int argc, char **argv)
 	r = su4k.fig[CDEV][RESOLVE].median / su4k.fig[LEGACY][RESOLVE].median;
 	met += target("start-up 4 KiB: GET_PA walk <= 1x pagemap step", r, 1,
 		      "%6.2fx (<= %.0fx)");
+	/*
+	 * Pinning and resolving against mlock and pagemap (the totals): through
+	 * the file, then through the hugetlb VMA, which pins page by page
+	 * (bench/README.md: where IOAS_MAP of a hugetlb VMA spends its time).
+	 */
+	for (i = 0; i < 2; i++) {
+		static const char * const what[2][3] = {
+			{ "start-up 2 MiB total: MAP_FILE memfd <= 1x legacy",
+			  "start-up 2 MiB total: MAP_FILE hugetlbfs <= 1x legacy",
+			  "start-up 2 MiB total: IOAS_MAP (VMA) <= 1.5x legacy" },
+			{ "start-up 1 GiB total: MAP_FILE memfd <= 1x legacy",
+			  "start-up 1 GiB total: MAP_FILE hugetlbfs <= 1x legacy",
+			  "start-up 1 GiB total: IOAS_MAP (VMA) <= 1.5x legacy" },
+		};
+		struct startup *s = i ? &su1g : &su2m;
+		double legacy = startup_total(s, LEGACY);
+
+		all += 3;
+		met += target(what[i][0], startup_total(s, MEMFD) / legacy, 1,
+			      "%6.2fx (<= %.0fx)");
+		met += target(what[i][1], startup_total(s, HUGETLBFS) / legacy,
+			      1, "%6.2fx (<= %.0fx)");
+		met += target(what[i][2], startup_total(s, CDEV) / legacy, 1.5,
+			      "%6.2fx (<= %.1fx)");
+	}
 	all++;
 	/* Throughput 4 KiB / throughput 2 MiB, as time per byte: <= 1/10 */
 	r = (su2m.fig[CDEV][PIN].median / su2m.len) /
