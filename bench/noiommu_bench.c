@@ -713,6 +713,28 @@ static int open_cdev(const char *bdf)
 	return open(path, O_RDWR);
 }
 
+/*
+ * Open the cdev of the noiommu device @bdf and a new iommufd (in *@fd), and
+ * bind them; return the cdev's fd and put the device's ID in *@devid.
+ */
+static int open_bound(const char *bdf, int *fd, uint32_t *devid)
+{
+	struct vfio_device_bind_iommufd bind = { .argsz = sizeof(bind) };
+	int dev;
+
+	dev = open_cdev(bdf);
+	if (dev < 0)
+		die("open a noiommu cdev");
+	*fd = open("/dev/iommu", O_RDWR);
+	if (*fd < 0)
+		die("open /dev/iommu");
+	bind.iommufd = *fd;
+	if (ioctl(dev, VFIO_DEVICE_BIND_IOMMUFD, &bind))
+		die("VFIO_DEVICE_BIND_IOMMUFD");
+	*devid = bind.out_devid;
+	return dev;
+}
+
 /* The first noiommu device bound to vfio-pci other than @skip, if any */
 static const char *noiommu_bdf(const char *skip)
 {
@@ -782,23 +804,15 @@ struct teardown {
  */
 static void teardown_round(struct teardown *t, int r)
 {
-	struct vfio_device_bind_iommufd bind = { .argsz = sizeof(bind) };
 	struct vfio_device_attach_iommufd_pt attach = {
 		.argsz = sizeof(attach),
 	};
 	struct iommu_ioas_alloc alloc = { .size = sizeof(alloc) };
 	int saved = iommufd, dev, fd;
 	uint64_t t0, t1, t2;
+	uint32_t devid;
 
-	dev = open_cdev(t->bdf);
-	if (dev < 0)
-		die("open the second noiommu cdev");
-	fd = open("/dev/iommu", O_RDWR);
-	if (fd < 0)
-		die("open /dev/iommu");
-	bind.iommufd = fd;
-	if (ioctl(dev, VFIO_DEVICE_BIND_IOMMUFD, &bind))
-		die("VFIO_DEVICE_BIND_IOMMUFD (second device)");
+	dev = open_bound(t->bdf, &fd, &devid);
 	if (ioctl(fd, IOMMU_IOAS_ALLOC, &alloc))
 		die("IOMMU_IOAS_ALLOC");
 	attach.pt_id = alloc.out_ioas_id;
@@ -939,7 +953,6 @@ int main(int argc, char **argv)
 	struct teardown td2m, td4k;
 	struct pm_arg pm;
 	struct startup su2m, su1g, su4k;
-	struct vfio_device_bind_iommufd bind = { .argsz = sizeof(bind) };
 	uint64_t walk_len_4k = SZ_1G, huge_len = SZ_1G;
 	uint64_t su_len_4k = 256ULL << 20;
 	double r4k_floor, r2m_4k, r1g_4k, rwalk_pm, r;
@@ -948,6 +961,7 @@ int main(int argc, char **argv)
 	uint32_t ioas4k, ioas2m, ioas1g;
 	long before, pt4k, pt2m;
 	int devfd, i, met = 0, all = 0, calls;
+	uint32_t devid;
 	char *b4k, *b2m, *b1g, *b4s;
 
 	for (i = 1; i < argc; i++) {
@@ -963,19 +977,11 @@ int main(int argc, char **argv)
 		bdf = first_noiommu_bdf();
 	bdf = strdup(bdf);
 
-	devfd = open_cdev(bdf);
-	if (devfd < 0)
-		die("open noiommu cdev");
-	iommufd = open("/dev/iommu", O_RDWR);
-	if (iommufd < 0)
-		die("open /dev/iommu");
-	bind.iommufd = iommufd;
-	if (ioctl(devfd, VFIO_DEVICE_BIND_IOMMUFD, &bind))
-		die("VFIO_DEVICE_BIND_IOMMUFD");
+	devfd = open_bound(bdf, &iommufd, &devid);
 
 	/* 4 KiB leaves: an IOAS that never combines pages */
 	ioas4k = ioas_alloc(0);
-	hwpt_alloc(bind.out_devid, ioas4k);
+	hwpt_alloc(devid, ioas4k);
 	b4k = alloc_buf(walk_len_4k, 0);
 	if (!b4k)
 		die("allocating the 4 KiB page buffer");
@@ -993,7 +999,7 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	ioas2m = ioas_alloc(1);
-	hwpt_alloc(bind.out_devid, ioas2m);
+	hwpt_alloc(devid, ioas2m);
 	before = iommu_pages();
 	ioas_map(ioas2m, b2m, huge_len, 0);
 	pt2m = iommu_pages() - before;
@@ -1006,7 +1012,7 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	ioas1g = ioas_alloc(1);
-	hwpt_alloc(bind.out_devid, ioas1g);
+	hwpt_alloc(devid, ioas1g);
 	ioas_map(ioas1g, b1g, SZ_1G, 0);
 
 	floor_a = (struct gp_arg){ .ioas = ioas4k, .len = SZ_4K, .flags = 1,
@@ -1254,5 +1260,7 @@ int main(int argc, char **argv)
 		      100.0 * pt4k * 4096 / walk_len_4k, 0.3,
 		      "%6.3f%% (<= %.1f%%)");
 	printf("\n%d of %d targets met\n", met, all);
+	/* The device stayed bound to the iommufd until here */
+	close(devfd);
 	return met == all ? 0 : 2;
 }
